@@ -1,0 +1,1 @@
+"""Effects as data: IOPlan (sync) and AsyncPlan (async)."""

@@ -1,0 +1,39 @@
+"""Capability protocols: what the core may ask of the outside world.
+
+The core depends on these protocols only. Real adapters
+(:mod:`funcpipe_rag.infra.adapters`) and the recording fakes
+(:mod:`funcpipe_rag.infra.adapters.fakes`) implement them; the shell decides
+which one a plan gets. Every method is ``async`` and reports expected failures
+as ``Err`` rather than raising.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+from funcpipe_rag.domain.user_model import UserProfile
+from funcpipe_rag.result import ErrInfo, Result
+
+JsonObject = dict[str, Any]
+Vector = tuple[float, ...]
+
+
+class HttpClientCap(Protocol):
+    """Fetch a JSON object by URL (absolute, or a path relative to the client's base)."""
+
+    async def get_json(self, url: str) -> Result[JsonObject, ErrInfo]: ...
+
+
+class DbCap(Protocol):
+    """Persist users. ``save_user`` is an upsert: saving the same user twice is a no-op."""
+
+    async def save_user(self, user: UserProfile) -> Result[None, ErrInfo]: ...
+
+
+class EmbeddingCap(Protocol):
+    """Turn a text into a fixed-length vector with the model named ``model_name``."""
+
+    @property
+    def model_name(self) -> str: ...
+
+    async def embed(self, text: str) -> Result[Vector, ErrInfo]: ...

@@ -1,0 +1,1 @@
+"""The autograder behind ``funcpipe grade``."""

@@ -1,0 +1,1 @@
+"""The imperative shell: interpreters, real adapters and fakes."""

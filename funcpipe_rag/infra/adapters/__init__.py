@@ -1,0 +1,1 @@
+"""Adapters: the code that drives plans and talks to the outside world."""

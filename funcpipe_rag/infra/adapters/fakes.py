@@ -1,0 +1,131 @@
+"""Deterministic in-memory capabilities that record every call.
+
+They implement the ports of :mod:`funcpipe_rag.domain.ports` without any I/O,
+so a test, a notebook or the grader can check *when* effects happen (building
+a plan must leave ``calls`` empty) and replay a plan against the same state.
+Pass one shared ``log`` list to several fakes to see their calls interleaved.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from funcpipe_rag.domain.ports import JsonObject, Vector
+from funcpipe_rag.domain.user_model import UserProfile
+from funcpipe_rag.rag.embedding import hash_embed
+from funcpipe_rag.result import Err, ErrInfo, Ok, Result
+
+
+class FakeHttp:
+    """An ``HttpClientCap`` answering from a table of URL → JSON object.
+
+    An unknown URL gives ``Err(NOT_FOUND)``; a URL in ``failures`` gives that
+    error. Every request is appended to ``calls`` (and to ``log`` if given).
+    """
+
+    def __init__(
+        self,
+        routes: Mapping[str, JsonObject] | None = None,
+        *,
+        failures: Mapping[str, ErrInfo] | None = None,
+        log: list[str] | None = None,
+    ) -> None:
+        self.routes: dict[str, JsonObject] = dict(routes or {})
+        self.failures: dict[str, ErrInfo] = dict(failures or {})
+        self.calls: list[str] = []
+        self.log = log
+
+    @classmethod
+    def with_users(cls, users: Iterable[JsonObject], **kwargs: Any) -> FakeHttp:
+        """A fake serving each record at ``/users/{record['id']}``."""
+        return cls({f"/users/{u['id']}": dict(u) for u in users}, **kwargs)
+
+    async def get_json(self, url: str) -> Result[JsonObject, ErrInfo]:
+        self.calls.append(url)
+        if self.log is not None:
+            self.log.append(f"http.get_json({url!r})")
+        if url in self.failures:
+            return Err(self.failures[url])
+        if url not in self.routes:
+            return Err(ErrInfo("NOT_FOUND", f"no resource at {url}", ("http", url)))
+        return Ok(dict(self.routes[url]))  # a copy: callers cannot corrupt the table
+
+
+class FakeDb:
+    """A ``DbCap`` keeping users in a dict keyed by id (an upsert, like the real one).
+
+    ``fail_with`` makes every save fail with that error.
+    """
+
+    def __init__(self, *, fail_with: ErrInfo | None = None, log: list[str] | None = None) -> None:
+        self.rows: dict[str, UserProfile] = {}
+        self.calls: list[UserProfile] = []
+        self.fail_with = fail_with
+        self.log = log
+
+    async def save_user(self, user: UserProfile) -> Result[None, ErrInfo]:
+        self.calls.append(user)
+        if self.log is not None:
+            self.log.append(f"db.save_user({user.id!r})")
+        if self.fail_with is not None:
+            return Err(self.fail_with)
+        self.rows[user.id] = user
+        return Ok(None)
+
+
+@dataclass(frozen=True, slots=True)
+class EmbedCall:
+    """One call to :class:`FakeEmbedder`: which text, when it started and ended."""
+
+    text: str
+    started: float
+    ended: float
+
+
+@dataclass
+class FakeEmbedder:
+    """An ``EmbeddingCap`` giving deterministic feature-hashing vectors.
+
+    ``latency`` seconds are spent in ``sleep`` per call (``asyncio.sleep`` by
+    default; under :func:`funcpipe_rag.infra.adapters.virtual_time.run_virtual`
+    that sleep costs no real time). Texts in ``fail_on`` give
+    ``Err(fail_code)``. It records the calls, the number in flight and the
+    largest number ever in flight, which is what bounded-concurrency tests check.
+    """
+
+    dim: int = 16
+    latency: float = 0.0
+    fail_on: frozenset[str] = frozenset()
+    fail_code: str = "TRANSIENT"
+    name: str = "hash-embed"
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    log: list[str] | None = None
+    calls: list[str] = field(default_factory=list)
+    timeline: list[EmbedCall] = field(default_factory=list)
+    in_flight: int = 0
+    max_in_flight: int = 0
+
+    @property
+    def model_name(self) -> str:
+        return f"{self.name}-{self.dim}"
+
+    async def embed(self, text: str) -> Result[Vector, ErrInfo]:
+        self.calls.append(text)
+        if self.log is not None:
+            self.log.append(f"embedder.embed({text[:24]!r})")
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            if self.latency > 0:
+                await self.sleep(self.latency)
+        finally:
+            self.in_flight -= 1
+        self.timeline.append(EmbedCall(text, started, loop.time()))
+        if text in self.fail_on:
+            return Err(ErrInfo(self.fail_code, "embedding failed", ("embed", text[:40])))
+        return Ok(hash_embed(text, self.dim))

@@ -1,0 +1,1 @@
+"""Maintenance tools: notebook execution and checks."""
