@@ -8,6 +8,7 @@ check (:mod:`funcpipe_rag.isolation`) fails the build if it starts to.
 from __future__ import annotations
 
 import asyncio
+import inspect
 from typing import TypeVar
 
 from funcpipe_rag.domain.effects.async_.plan import AsyncPlan
@@ -24,6 +25,8 @@ async def perform_async(plan: AsyncPlan[A]) -> Result[A, ErrInfo]:
     cancellation propagates too.
     """
     if not callable(plan):
+        if inspect.iscoroutine(plan):
+            plan.close()  # spare the learner a second, confusing "never awaited" warning
         raise TypeError(
             f"perform_async expects an AsyncPlan (a zero-argument callable), got "
             f"{type(plan).__name__}; pass the plan itself, not plan()"

@@ -1,0 +1,92 @@
+"""The monad laws of a plan algebra as runnable Hypothesis properties.
+
+``bind_law_properties(alg)`` returns the three laws for the implementation
+``alg`` as zero-argument test functions: call one and it either returns
+(Hypothesis found no counterexample) or raises ``AssertionError`` describing
+the smallest counterexample it found. "Equal" means: running both plans gives
+equal results.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from typing import Any
+
+from hypothesis import given, settings
+
+from funcpipe_rag.result import ErrInfo, Result
+from funcpipe_rag.testing.specs import FnSpec, Plan, PlanAlgebra, PlanSpec
+from funcpipe_rag.testing.strategies import fn_specs, plan_specs, small_ints
+
+
+def run(plan: Plan) -> Result[Any, ErrInfo]:
+    """Drive ``plan`` on a fresh event loop (test shells only)."""
+
+    async def drive() -> Result[Any, ErrInfo]:
+        return await plan()
+
+    return asyncio.run(drive())
+
+
+def library_algebra() -> PlanAlgebra:
+    """The library's own primitives."""
+    from funcpipe_rag.domain.effects.async_.plan import async_bind, async_lift, async_map, async_pure
+
+    return PlanAlgebra("funcpipe_rag", async_pure, async_bind, async_lift, async_map)
+
+
+def closure_algebra() -> PlanAlgebra:
+    """The naive nested-closure primitives from the chapter."""
+    from funcpipe_rag.teaching.closure_plan import closure_bind, closure_lift, closure_map, closure_pure
+
+    return PlanAlgebra("closure", closure_pure, closure_bind, closure_lift, closure_map)
+
+
+def _explain(law: str, left: object, right: object) -> str:
+    return f"{law} fails: one side finished with {left!r}, the other with {right!r}"
+
+
+def left_identity(alg: PlanAlgebra, x: int, f: FnSpec) -> None:
+    """``bind(pure(x), f) == f(x)``"""
+    fn = f.build(alg)
+    left, right = run(alg.bind(alg.pure(x), fn)), run(fn(x))
+    assert left == right, _explain("left identity", left, right)
+
+
+def right_identity(alg: PlanAlgebra, m: PlanSpec) -> None:
+    """``bind(m, pure) == m``"""
+    left, right = run(alg.bind(m.build(alg), alg.pure)), run(m.build(alg))
+    assert left == right, _explain("right identity", left, right)
+
+
+def associativity(alg: PlanAlgebra, m: PlanSpec, f: FnSpec, g: FnSpec) -> None:
+    """``bind(bind(m, f), g) == bind(m, x -> bind(f(x), g))``"""
+    fn, gn = f.build(alg), g.build(alg)
+    left = run(alg.bind(alg.bind(m.build(alg), fn), gn))
+    right = run(alg.bind(m.build(alg), lambda x: alg.bind(fn(x), gn)))
+    assert left == right, _explain("associativity", left, right)
+
+
+def bind_law_properties(
+    alg: PlanAlgebra, *, max_examples: int = 100
+) -> dict[str, Callable[[], None]]:
+    """The three laws for ``alg``, each a Hypothesis test ready to call."""
+    config = settings(max_examples=max_examples, derandomize=True, database=None, deadline=None)
+
+    @config
+    @given(x=small_ints, f=fn_specs())
+    def left(x: int, f: FnSpec) -> None:
+        left_identity(alg, x, f)
+
+    @config
+    @given(m=plan_specs())
+    def right(m: PlanSpec) -> None:
+        right_identity(alg, m)
+
+    @config
+    @given(m=plan_specs(), f=fn_specs(), g=fn_specs())
+    def assoc(m: PlanSpec, f: FnSpec, g: FnSpec) -> None:
+        associativity(alg, m, f, g)
+
+    return {"left identity": left, "right identity": right, "associativity": assoc}

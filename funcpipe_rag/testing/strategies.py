@@ -1,0 +1,55 @@
+"""Hypothesis strategies for plan specifications (see :mod:`.specs`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hypothesis import strategies as st
+
+from funcpipe_rag.testing.specs import (
+    Add,
+    Bound,
+    Fail,
+    FailWhen,
+    FnSpec,
+    Lift,
+    LiftAdd,
+    Mapped,
+    Mul,
+    PlanSpec,
+    Pure,
+    RawLambda,
+    Then,
+)
+
+small_ints = st.integers(min_value=-1000, max_value=1000)
+codes = st.sampled_from(["A", "B", "C"])
+
+_simple_fns: st.SearchStrategy[Any] = st.one_of(
+    st.builds(Add, small_ints),
+    st.builds(Mul, st.integers(-5, 5)),
+    st.builds(LiftAdd, small_ints),
+    st.builds(RawLambda, small_ints),
+    st.builds(FailWhen, st.integers(2, 4), st.integers(0, 1), codes),
+)
+
+
+def fn_specs() -> st.SearchStrategy[FnSpec]:
+    """Functions ``int -> plan``: pure, lifted, hand-written, failing, and composites."""
+    strategy: st.SearchStrategy[FnSpec] = st.recursive(
+        _simple_fns, lambda inner: st.builds(Then, inner, inner), max_leaves=4
+    )
+    return strategy
+
+
+def plan_specs() -> st.SearchStrategy[PlanSpec]:
+    """Plans of ``int``: ``Ok`` and ``Err``, immediate and lifted, bound and mapped."""
+    leaves: st.SearchStrategy[Any] = st.one_of(
+        st.builds(Pure, small_ints), st.builds(Lift, small_ints), st.builds(Fail, codes)
+    )
+    strategy: st.SearchStrategy[PlanSpec] = st.recursive(
+        leaves,
+        lambda inner: st.one_of(st.builds(Bound, inner, fn_specs()), st.builds(Mapped, inner, small_ints)),
+        max_leaves=5,
+    )
+    return strategy
