@@ -99,7 +99,8 @@ def test_memory_addresses_are_reported(text: str) -> None:
 
 def test_absolute_paths_are_reported() -> None:
     here = str(Path(__file__).resolve().parent)
-    for text in (f"wrote {here}/out.json\n", "see /home/someone/project/data.csv\n", "/tmp/ipykernel_1/2.py:3\n"):
+    samples = (f"wrote {here}/out.json\n", "see /home/someone/data.csv\n", "/tmp/ipykernel_1/2.py:3\n")
+    for text in samples:
         nb = _good_notebook("print(path)")
         nb.cells[1].outputs = [new_output("stream", name="stderr", text=text)]
         assert any("absolute path" in p for p in check_notebook(nb)), text
