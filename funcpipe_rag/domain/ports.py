@@ -9,9 +9,11 @@ as ``Err`` rather than raising.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any, Protocol
 
 from funcpipe_rag.domain.user_model import UserProfile
+from funcpipe_rag.rag.types import EmbeddedChunk
 from funcpipe_rag.result import ErrInfo, Result
 
 JsonObject = dict[str, Any]
@@ -37,3 +39,16 @@ class EmbeddingCap(Protocol):
     def model_name(self) -> str: ...
 
     async def embed(self, text: str) -> Result[Vector, ErrInfo]: ...
+
+
+class ChunkStoreCap(Protocol):
+    """Persist embedded chunks, keyed by a stable content-derived id.
+
+    ``upsert_chunks`` stores the chunks whose id is not stored yet and returns
+    how many rows it added; writing the same chunks again adds none.
+    ``all_chunks`` returns every stored chunk in the order it was first stored.
+    """
+
+    async def upsert_chunks(self, chunks: Sequence[EmbeddedChunk]) -> Result[int, ErrInfo]: ...
+
+    async def all_chunks(self) -> Result[list[EmbeddedChunk], ErrInfo]: ...

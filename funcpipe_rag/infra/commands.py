@@ -1,10 +1,149 @@
-"""``funcpipe serve`` and ``funcpipe demo`` (registered by :mod:`funcpipe_rag.cli`)."""
+"""``funcpipe serve`` and ``funcpipe demo`` (registered by :mod:`funcpipe_rag.cli`).
+
+Exit status: 0 success; 1 the work ran but something in it failed (an
+unknown user, failed chunks, malformed corpus lines); 2 the work could not
+start (bad option, port in use, unreadable corpus, unwritable database).
+"""
 
 from __future__ import annotations
 
+import argparse
+import sys
+from pathlib import Path
 from typing import Any
+
+PROG = "funcpipe"
+
+
+def _rate(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
+    return value
+
+
+def _non_negative(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
+    return value
+
+
+def _port(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {text}")
+    return value
+
+
+def _fail(command: str, message: str) -> int:
+    print(f"{PROG} {command}: error: {message}", file=sys.stderr)
+    return 2
+
+
+def _serve(args: argparse.Namespace) -> int:
+    from funcpipe_rag.infra.service import HOST, PortInUseError, bind_socket, create_app, serve_forever
+
+    app = create_app(
+        latency_ms=args.latency_ms, failure_rate=args.failure_rate, seed=args.seed, slow_ms=args.slow_ms
+    )
+    try:
+        sock = bind_socket(args.port)
+    except PortInUseError as exc:
+        return _fail("serve", f"{exc.strerror}; choose another with --port, or --port 0 for any free one")
+    except OSError as exc:
+        return _fail("serve", f"cannot listen on {HOST}:{args.port}: {exc.strerror or exc}")
+    port = sock.getsockname()[1]
+    print(f"serving on http://{HOST}:{port}  (latency {args.latency_ms:g} ms, failure rate "
+          f"{args.failure_rate:g}, seed {args.seed}; Ctrl-C to stop)", flush=True)
+    serve_forever(app, sock)
+    return 0
+
+
+def _demo_user(args: argparse.Namespace) -> int:
+    from funcpipe_rag.infra.demos import DemoError, run_user_demo
+
+    try:
+        return run_user_demo(args.user_id, args.db, sys.stdout, sys.stderr)
+    except DemoError as exc:
+        return _fail("demo user", str(exc))
+
+
+def _demo_rag(args: argparse.Namespace) -> int:
+    from funcpipe_rag.infra.demos import DemoError, RagOptions, run_rag_demo
+
+    opts = RagOptions(
+        concurrency=args.concurrency,
+        query=args.query,
+        corpus=args.corpus,
+        db=args.db,
+        failure_rate=args.failure_rate,
+        seed=args.seed,
+        latency_ms=args.latency_ms,
+        limit=args.limit,
+        top_k=args.top_k,
+        timeout=args.timeout,
+        progress=args.progress,
+    )
+    try:
+        return run_rag_demo(opts, sys.stdout, sys.stderr).exit_code
+    except DemoError as exc:
+        return _fail("demo rag", str(exc))
 
 
 def register(sub: Any) -> None:
     """Add the service and demo subcommands to ``sub`` (an argparse subparsers object)."""
-    del sub
+    from funcpipe_rag.infra.demos import DEFAULT_DB, DEFAULT_QUERY
+
+    serve = sub.add_parser("serve", help="run the local users/embeddings service on 127.0.0.1")
+    serve.add_argument("--port", type=_port, default=8765, help="port on 127.0.0.1 (0: any free port)")
+    serve.add_argument("--latency-ms", type=_non_negative, default=0.0, help="delay added to every request")
+    serve.add_argument("--failure-rate", type=_rate, default=0.0,
+                       help="fraction of requests answered with 429, 503 or too late (seeded)")
+    serve.add_argument("--seed", type=int, default=0, help="seed of the failure draws")
+    serve.add_argument("--slow-ms", type=_non_negative, default=5000.0,
+                       help="how late an injected slow answer comes (longer than the client timeout)")
+    serve.set_defaults(run=_serve)
+
+    demo = sub.add_parser("demo", help="run a pipeline against the real service and SQLite")
+    demos = demo.add_subparsers(dest="demo", required=True)
+
+    user = demos.add_parser("user", help="fetch, validate and save one user; replay the same plan")
+    user.add_argument("user_id", metavar="ID", help="a user id (the service knows 1 to 12)")
+    user.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"SQLite file (default {DEFAULT_DB})")
+    user.set_defaults(run=_demo_user)
+
+    rag = demos.add_parser("rag", help="embed a corpus with bounded concurrency, store it, answer a query")
+    rag.add_argument("--concurrency", type=_positive_int, default=8, help="embeddings in flight at most")
+    rag.add_argument("--query", default=DEFAULT_QUERY, help="the question to answer from the stored chunks")
+    rag.add_argument("--corpus", type=Path, default=None,
+                     help='JSONL file, one {"id", "title", "text"} per line (default: stdlib docstrings)')
+    rag.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"SQLite file (default {DEFAULT_DB})")
+    rag.add_argument("--failure-rate", type=_rate, default=0.0, help="service failure rate (seeded)")
+    rag.add_argument("--seed", type=int, default=0, help="seed of the failure draws")
+    rag.add_argument("--latency-ms", type=_non_negative, default=10.0, help="service delay per request")
+    rag.add_argument("--limit", type=_positive_int, default=None, help="use only the first N documents")
+    rag.add_argument("--top-k", type=_positive_int, default=5, help="how many chunks answer the query")
+    rag.add_argument("--timeout", type=_non_negative, default=2.0, help="client timeout per request, seconds")
+    rag.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                     help="show the progress bar (default: only on a terminal)")
+    rag.set_defaults(run=_demo_rag)

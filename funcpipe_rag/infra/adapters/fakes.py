@@ -9,13 +9,15 @@ Pass one shared ``log`` list to several fakes to see their calls interleaved.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from funcpipe_rag.domain.ingest import chunk_id
 from funcpipe_rag.domain.ports import JsonObject, Vector
 from funcpipe_rag.domain.user_model import UserProfile
 from funcpipe_rag.rag.embedding import hash_embed
+from funcpipe_rag.rag.types import EmbeddedChunk
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
 
@@ -129,3 +131,38 @@ class FakeEmbedder:
         if text in self.fail_on:
             return Err(ErrInfo(self.fail_code, "embedding failed", ("embed", text[:40])))
         return Ok(hash_embed(text, self.dim))
+
+
+class FakeChunkStore:
+    """A ``ChunkStoreCap`` keeping chunks in an insertion-ordered dict keyed by content id.
+
+    It keys rows exactly as the SQLite adapter does (:func:`funcpipe_rag.domain.ingest.chunk_id`),
+    so upserting the same chunks twice adds nothing the second time.
+    ``fail_with`` makes every call fail with that error. Each upsert's batch
+    is appended to ``calls``.
+    """
+
+    def __init__(self, *, fail_with: ErrInfo | None = None, log: list[str] | None = None) -> None:
+        self.rows: dict[str, EmbeddedChunk] = {}
+        self.calls: list[tuple[EmbeddedChunk, ...]] = []
+        self.fail_with = fail_with
+        self.log = log
+
+    async def upsert_chunks(self, chunks: Sequence[EmbeddedChunk]) -> Result[int, ErrInfo]:
+        self.calls.append(tuple(chunks))
+        if self.log is not None:
+            self.log.append(f"store.upsert_chunks({len(chunks)} chunks)")
+        if self.fail_with is not None:
+            return Err(self.fail_with)
+        added = 0
+        for chunk in chunks:
+            key = chunk_id(chunk)
+            if key not in self.rows:
+                self.rows[key] = chunk
+                added += 1
+        return Ok(added)
+
+    async def all_chunks(self) -> Result[list[EmbeddedChunk], ErrInfo]:
+        if self.fail_with is not None:
+            return Err(self.fail_with)
+        return Ok(list(self.rows.values()))
