@@ -255,10 +255,9 @@ class PropertyReport:
     def __str__(self) -> str:
         if self.failure is None:
             return f"{self.name}: passed — {self.passed} of {self.tried} examples"
-        return (
-            f"{self.name}: FAILED — {self.passed} of {self.tried} examples passed\n"
-            f"  smallest counterexample: {self.failure}"
-        )
+        # How many examples came before the failure depends on the Hypothesis
+        # version; the shrunk counterexample does not, so only it is printed.
+        return f"{self.name}: FAILED\n  smallest counterexample: {self.failure}"
 
 
 _EXPLAINING = (Phase.explicit, Phase.generate, Phase.shrink)
@@ -400,8 +399,9 @@ def plot_in_flight(timelines: Mapping[int, Sequence[EmbedCall]], *, title: str =
         ax.axhline(limit, color="tab:red", linestyle="--", linewidth=1)
         end = max((c.ended for c in timeline), default=0.0)
         ax.set_ylabel("in flight")
-        ax.set_ylim(0, max(limit, max(counts)) * 1.25 + 0.5)
-        ax.text(0.99, 0.85, f"concurrency={limit}, done at {end:.2f} s", transform=ax.transAxes,
+        ax.set_ylim(0, max(limit, max(counts)) * 1.6 + 0.5)
+        ax.yaxis.get_major_locator().set_params(integer=True)
+        ax.text(0.99, 0.95, f"concurrency={limit}, done at {end:.2f} s", transform=ax.transAxes,
                 ha="right", va="top")
     axes_list[-1].set_xlabel("virtual time (s)")
     if title:
