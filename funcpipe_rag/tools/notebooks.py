@@ -132,6 +132,32 @@ def check(paths: Iterable[str | Path], *, max_ignored: int = MAX_IGNORED_CELLS) 
     return problems
 
 
+def coalesce_streams(outputs: list[Any]) -> list[Any]:
+    """Merge consecutive stream outputs of the same name into one.
+
+    How a kernel splits printed text into messages depends on timing; merged,
+    the stored text is the same on every run, so re-executing does not churn
+    the committed file.
+    """
+    merged: list[Any] = []
+    for out in outputs:
+        previous = merged[-1] if merged else None
+        if (
+            out.get("output_type") == "stream"
+            and previous is not None
+            and previous.get("output_type") == "stream"
+            and previous.get("name") == out.get("name")
+        ):
+            previous["text"] = _joined(previous.get("text", "")) + _joined(out.get("text", ""))
+        else:
+            merged.append(out)
+    return merged
+
+
+def _joined(text: Any) -> str:
+    return "".join(text) if isinstance(text, list) else str(text)
+
+
 def execute(path: str | Path, *, timeout: int = 600) -> float:
     """Re-execute one notebook in place on a fresh workbook kernel; return the seconds taken.
 
@@ -169,6 +195,9 @@ def execute(path: str | Path, *, timeout: int = 600) -> float:
     start = time.perf_counter()
     client.execute()
     elapsed = time.perf_counter() - start
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     nbformat.validate(nb)
     nbformat.write(nb, nb_path)
     return elapsed

@@ -18,7 +18,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
-from funcpipe_rag.tools.notebooks import KERNEL_NAME, check, check_notebook, notebook_paths
+from funcpipe_rag.tools.notebooks import KERNEL_NAME, check, check_notebook, coalesce_streams, notebook_paths
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 COMMITTED = notebook_paths([NOTEBOOKS])
@@ -123,3 +123,15 @@ def test_ignoring_output_on_many_cells_is_reported() -> None:
     nb = _good_notebook(*["# NBVAL_IGNORE_OUTPUT\nprint(1)"] * 4)
     assert any("NBVAL_IGNORE_OUTPUT" in p for p in check_notebook(nb))
     assert check_notebook(_good_notebook(*["# NBVAL_IGNORE_OUTPUT\nprint(1)"] * 3)) == []
+
+
+def test_consecutive_streams_are_merged_by_name() -> None:
+    outputs = [
+        new_output("stream", name="stdout", text="a\n"),
+        new_output("stream", name="stdout", text="b\n"),
+        new_output("stream", name="stderr", text="warn\n"),
+        new_output("stream", name="stdout", text="c\n"),
+    ]
+    merged = coalesce_streams(outputs)
+    expected = [("stdout", "a\nb\n"), ("stderr", "warn\n"), ("stdout", "c\n")]
+    assert [(o["name"], o["text"]) for o in merged] == expected
