@@ -8,6 +8,7 @@ start (bad option, port in use, unreadable corpus, unwritable database).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
 from typing import Any
@@ -75,7 +76,10 @@ def _serve(args: argparse.Namespace) -> int:
     port = sock.getsockname()[1]
     print(f"serving on http://{HOST}:{port}  (latency {args.latency_ms:g} ms, failure rate "
           f"{args.failure_rate:g}, seed {args.seed}; Ctrl-C to stop)", flush=True)
-    serve_forever(app, sock)
+    # uvicorn shuts down cleanly on Ctrl-C, then re-raises it for us; the stop is not an error.
+    with contextlib.suppress(KeyboardInterrupt):
+        serve_forever(app, sock)
+    print("stopped", flush=True)
     return 0
 
 

@@ -62,6 +62,10 @@ def describe(info: ErrInfo) -> str:
     return f"{info.code}: {info.message}"
 
 
+def _probe(path: Path) -> None:
+    sqlite3.connect(path).close()
+
+
 @contextlib.asynccontextmanager
 async def open_store(path: Path) -> AsyncIterator[SqliteStore]:
     """Open ``path`` and yield a :class:`SqliteStore` known to accept writes; close it on exit.
@@ -69,6 +73,9 @@ async def open_store(path: Path) -> AsyncIterator[SqliteStore]:
     Raises :class:`DemoError` if the file cannot be opened or written.
     """
     try:
+        # Probe with the synchronous driver first: when aiosqlite fails to open a file, its
+        # worker thread can outlive the event loop and print a spurious traceback at exit.
+        await asyncio.to_thread(_probe, path)
         conn = await aiosqlite.connect(path)
     except sqlite3.Error as exc:
         raise DemoError(f"cannot open database {path}: {exc}") from exc
