@@ -36,6 +36,13 @@ def _non_negative(text: str) -> float:
     return value
 
 
+def _positive(text: str) -> float:
+    value = _non_negative(text)
+    if value == 0:
+        raise argparse.ArgumentTypeError("must be greater than 0")
+    return value
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -147,7 +154,7 @@ def register(sub: Any) -> None:
     rag.add_argument("--latency-ms", type=_non_negative, default=10.0, help="service delay per request")
     rag.add_argument("--limit", type=_positive_int, default=None, help="use only the first N documents")
     rag.add_argument("--top-k", type=_positive_int, default=5, help="how many chunks answer the query")
-    rag.add_argument("--timeout", type=_non_negative, default=2.0, help="client timeout per request, seconds")
+    rag.add_argument("--timeout", type=_positive, default=2.0, help="client timeout per request, seconds")
     rag.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show the progress bar (default: only on a terminal)")
     rag.set_defaults(run=_demo_rag)

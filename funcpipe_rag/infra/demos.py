@@ -83,7 +83,7 @@ async def open_store(path: Path) -> AsyncIterator[SqliteStore]:
         store = SqliteStore(conn)
         ready = await store.prepare()
         if isinstance(ready, Err):
-            raise DemoError(f"database {path} is not writable: {ready.error.message}")
+            raise DemoError(f"database {path} cannot be written: {ready.error.message}")
         yield store
     finally:
         await conn.close()  # also stops aiosqlite's worker thread, which would keep the process alive

@@ -17,7 +17,14 @@ from starlette.applications import Starlette
 
 from funcpipe_rag.infra.service import create_app, default_users, running_service
 
-pytestmark = pytest.mark.integration
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test of this folder ``integration`` (``-m "not integration"`` skips them)."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.integration)
 
 
 class Service:
