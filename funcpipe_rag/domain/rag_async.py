@@ -19,7 +19,7 @@ from funcpipe_rag.rag import (
 
 
 def embed_chunk(chunk: ChunkWithoutEmbedding, embedder: EmbeddingCap) -> AsyncPlan[EmbeddedChunk]:
-    """Describe embedding one chunk; an embedder ``Err`` is located at the chunk."""
+    """Describe embedding one chunk; an ``Err`` from the embedder is passed on unchanged."""
 
     def attach(vector: tuple[float, ...]) -> EmbeddedChunk:
         return chunk.with_embedding(Embedding(tuple(vector), embedder.model_name))

@@ -9,6 +9,8 @@ driven any number of times.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 from funcpipe_rag.domain.effects.async_.plan import (
     AsyncPlan,
     async_bind,
@@ -24,8 +26,11 @@ __all__ = ["UserProfile", "async_user_pipeline", "old_process", "user_url", "val
 
 
 def user_url(user_id: str) -> str:
-    """The path of a user record, relative to the HTTP capability's base URL."""
-    return f"/users/{user_id}"
+    """The path of a user record, relative to the HTTP capability's base URL.
+
+    The id is percent-encoded, so an id such as ``"a/b?c"`` stays one path segment.
+    """
+    return f"/users/{quote(str(user_id), safe='')}"
 
 
 def _fetch(user_id: str, http: HttpClientCap) -> AsyncPlan[JsonObject]:

@@ -15,6 +15,7 @@ from typing import Any
 
 from funcpipe_rag.domain.ingest import chunk_id
 from funcpipe_rag.domain.ports import JsonObject, Vector
+from funcpipe_rag.domain.user import user_url
 from funcpipe_rag.domain.user_model import UserProfile
 from funcpipe_rag.rag.embedding import hash_embed
 from funcpipe_rag.rag.types import EmbeddedChunk
@@ -42,8 +43,8 @@ class FakeHttp:
 
     @classmethod
     def with_users(cls, users: Iterable[JsonObject], **kwargs: Any) -> FakeHttp:
-        """A fake serving each record at ``/users/{record['id']}``."""
-        return cls({f"/users/{u['id']}": dict(u) for u in users}, **kwargs)
+        """A fake serving each record at ``user_url(record['id'])`` (``/users/{id}``)."""
+        return cls({user_url(u["id"]): dict(u) for u in users}, **kwargs)
 
     async def get_json(self, url: str) -> Result[JsonObject, ErrInfo]:
         self.calls.append(url)
