@@ -1,1 +1,70 @@
-"""The autograder behind ``funcpipe grade``."""
+"""The autograder behind ``funcpipe grade``.
+
+From Python (a notebook cell, for instance)::
+
+    from funcpipe_rag.grading import grade
+    report = grade("m08c01", submission="../exercises")
+    report            # the table: points, what failed, smallest example, hint
+    report.points, report.max_points, report.exercise("ex01_primitives").done
+
+Graded tests live in ``tests/grading/<core>/`` and use :func:`points` and
+:func:`load` from :mod:`funcpipe_rag.grading.harness`; the submission always
+runs in a separate process on a scratch copy (see :mod:`.runner`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+from funcpipe_rag.grading.harness import SubmissionError, load, points, require
+from funcpipe_rag.grading.report import CoreReport, ExerciseReport, Report, TestResult
+from funcpipe_rag.grading.runner import GraderError, Limits, default_tests_root, grade_folder
+
+
+def default_submission() -> Path:
+    """``exercises/`` in the current folder, else the checkout's ``exercises/``."""
+    here = Path.cwd() / "exercises"
+    if here.is_dir():
+        return here
+    return Path(__file__).resolve().parents[2] / "exercises"
+
+
+def grade(
+    cores: str | Iterable[str] | None = None,
+    submission: str | Path | None = None,
+    *,
+    time_limit: float = 15.0,
+    memory_mb: int = 1024,
+    tests: str | Path | None = None,
+) -> Report:
+    """Grade ``submission`` (default ``exercises/``) on ``cores`` (default: all).
+
+    ``cores`` is a core (``"m08c01"``), one exercise of it (``"m08c01/ex03"``),
+    or a list of those. Returns a :class:`Report`; raises :class:`GraderError`
+    only when grading cannot run at all.
+    """
+    picked = [cores] if isinstance(cores, str) else list(cores or [])
+    folder = Path(submission) if submission is not None else default_submission()
+    return grade_folder(
+        folder.resolve(),
+        picked,
+        tests_root=Path(tests) if tests is not None else None,
+        limits=Limits(time_limit=time_limit, memory_mb=memory_mb),
+    )
+
+
+__all__ = [
+    "CoreReport",
+    "ExerciseReport",
+    "GraderError",
+    "Limits",
+    "Report",
+    "SubmissionError",
+    "TestResult",
+    "default_tests_root",
+    "grade",
+    "load",
+    "points",
+    "require",
+]

@@ -1,14 +1,139 @@
-"""``funcpipe grade`` and friends (registered by :mod:`funcpipe_rag.cli`)."""
+"""``funcpipe grade``, ``funcpipe make-exercises`` and ``funcpipe gradescope-zip``.
+
+Exit status of ``grade``: 0 whenever grading completed, whatever the score
+(unless ``--fail-under`` asks otherwise); 2 when the grader itself could not
+run, with a message on stderr saying why.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
+import tempfile
+from pathlib import Path
 from typing import Any
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _positive(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value <= 0:
+        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
+    return value
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Replace ``path`` in one step, so nothing written there before survives half-way."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=".results-", dir=path.parent)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(text)
+    os.replace(tmp, path)
+
+
+def _grade(args: argparse.Namespace) -> int:
+    from funcpipe_rag.grading import GraderError, default_submission
+    from funcpipe_rag.grading.runner import Limits, grade_folder
+
+    submission = Path(args.submission) if args.submission else default_submission()
+    try:
+        report = grade_folder(
+            submission.resolve(),
+            args.cores,
+            tests_root=Path(args.tests) if args.tests else None,
+            limits=Limits(time_limit=args.time_limit, memory_mb=args.memory_mb),
+        )
+    except GraderError as exc:
+        print(f"funcpipe grade: cannot grade: {exc}", file=sys.stderr)
+        return 2
+    if args.format == "json":
+        text = report.to_json()
+    elif args.format == "gradescope":
+        text = json.dumps(report.to_gradescope(), indent=2) + "\n"
+    else:
+        text = report.table(verbose=not args.quiet) + "\n"
+    if args.output:
+        _write_atomically(Path(args.output), text)
+        print(f"{report.points}/{report.max_points} points; {args.format} report written to {args.output}")
+    else:
+        sys.stdout.write(text)
+    if args.fail_under is not None and report.percent < args.fail_under:
+        return 1
+    return 0
+
+
+def _make_exercises(args: argparse.Namespace) -> int:
+    from funcpipe_rag.grading.generate import MarkerError, make_exercises
+
+    solutions, exercises = Path(args.solutions), Path(args.exercises)
+    if not solutions.is_dir():
+        print(f"funcpipe make-exercises: no solutions folder at {solutions}", file=sys.stderr)
+        return 2
+    try:
+        outcome = make_exercises(solutions, exercises, force=args.force, check=args.check)
+    except MarkerError as exc:
+        print(f"funcpipe make-exercises: {exc}", file=sys.stderr)
+        return 2
+    for rel in outcome.written:
+        print(f"wrote    exercises/{rel}")
+    for rel in outcome.kept:
+        print(f"skipped  exercises/{rel}: it differs from what was generated (your work?); "
+              "use --force to overwrite it")
+    for rel in outcome.stale:
+        print(f"stale    exercises/{rel}: differs from what solutions/{rel} generates")
+    print(f"{len(outcome.written)} written, {len(outcome.unchanged)} up to date, "
+          f"{len(outcome.kept)} kept, {len(outcome.stale)} stale")
+    return 1 if outcome.stale else 0
+
+
+def _gradescope_zip(args: argparse.Namespace) -> int:
+    from funcpipe_rag.grading.gradescope import build_zip
+    from funcpipe_rag.grading.runner import available_cores, default_tests_root
+
+    cores = args.cores or available_cores(default_tests_root())
+    if not cores:
+        print("funcpipe gradescope-zip: no graded cores found", file=sys.stderr)
+        return 2
+    names = build_zip(Path(args.output), cores)
+    print(f"wrote {args.output} ({len(names)} files; grades {' '.join(cores)})")
+    return 0
 
 
 def register(sub: Any) -> None:
     """Add the grading subcommands to ``sub`` (an argparse subparsers object)."""
-    del sub
+    grade = sub.add_parser(
+        "grade", help="grade exercises (default: every core, exercises/)",
+        description="Run the graded tests on a submission in a separate, limited process.",
+    )
+    grade.add_argument("cores", nargs="*", metavar="CORE", help="m08c01, or m08c01/ex03 for one exercise")
+    grade.add_argument("--submission", metavar="DIR", help="folder of <core>/ folders (default exercises/)")
+    grade.add_argument("--format", choices=("table", "json", "gradescope"), default="table")
+    grade.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
+    grade.add_argument("--time-limit", type=_positive, default=15.0, metavar="SECONDS", help="per test")
+    grade.add_argument("--memory-mb", type=int, default=1024, metavar="MB", help="address-space limit")
+    grade.add_argument("--tests", metavar="DIR", help="graded tests (default tests/grading)")
+    grade.add_argument("--quiet", action="store_true", help="table without failure details")
+    grade.add_argument("--fail-under", type=float, metavar="PERCENT",
+                       help="exit 1 when the score is below PERCENT (for CI); default: always 0")
+    grade.set_defaults(run=_grade)
+
+    make = sub.add_parser("make-exercises", help="derive exercises/ from solutions/")
+    make.add_argument("--force", action="store_true", help="also overwrite files a learner has changed")
+    make.add_argument("--check", action="store_true", help="write nothing; exit 1 if exercises/ is stale")
+    make.add_argument("--solutions", default=str(ROOT / "solutions"))
+    make.add_argument("--exercises", default=str(ROOT / "exercises"))
+    make.set_defaults(run=_make_exercises)
+
+    zipper = sub.add_parser("gradescope-zip", help="build the Gradescope autograder zip")
+    zipper.add_argument("--output", default="dist/autograder.zip", metavar="FILE")
+    zipper.add_argument("cores", nargs="*", metavar="CORE", help="cores to grade (default: all)")
+    zipper.set_defaults(run=_gradescope_zip)
 
 
-__all__ = ["argparse", "register"]
+__all__ = ["register"]
