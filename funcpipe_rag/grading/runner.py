@@ -27,6 +27,7 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -97,12 +98,19 @@ def _import_path(path: Path, name: str) -> ModuleType:
     return module
 
 
+_DISCOVERY = threading.Lock()  # graded modules are imported into sys.modules: one thread at a time
+
+
 def discover(tests_root: Path, selectors_: Iterable[str] | None = None) -> list[Suite]:
     """The suites selected by ``selectors_`` (``m08c01`` or ``m08c01/ex01``; all when empty)."""
+    with _DISCOVERY:
+        return _discover(tests_root, list(selectors_ or []))
+
+
+def _discover(tests_root: Path, wanted: list[str]) -> list[Suite]:
     cores = available_cores(tests_root)
     if not cores:
         raise GraderError(f"no graded tests found under {tests_root}")
-    wanted = list(selectors_ or [])
     for w in wanted:
         if w.split("/")[0] not in cores:
             raise GraderError(f"unknown core {w.split('/')[0]!r}; graded cores: {', '.join(cores)}")

@@ -1,0 +1,108 @@
+"""Output formats, exit status, the Gradescope zip and the Classroom configuration."""
+
+from __future__ import annotations
+
+import json
+import stat
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+from grading_support import ROOT
+
+from funcpipe_rag.grading import Report, TestResult
+from funcpipe_rag.grading.report import CoreReport, ExerciseReport
+
+
+def _report() -> Report:
+    ok = TestResult("m08c01", "ex01", "test_a", "A works", 2, points=2, passed=True)
+    bad = TestResult("m08c01", "ex01", "test_b", "B works", 3, message="B broke", example="Failing: x=0",
+                     hint="try harder", output="hello")
+    return Report("sub", [CoreReport("m08c01", [ExerciseReport("m08c01", "ex01", "Ex one", [ok, bad])])])
+
+
+def test_gradescope_schema() -> None:
+    data = _report().to_gradescope()
+    top = {"score", "execution_time", "output", "visibility", "stdout_visibility", "tests", "extra_data",
+           "output_format", "test_output_format", "test_name_format", "leaderboard"}
+    assert set(data) <= top
+    assert data["score"] == 2.0 and isinstance(data["score"], float)
+    assert data["visibility"] in {"hidden", "after_due_date", "after_published", "visible"}
+    assert data["stdout_visibility"] in {"hidden", "visible"}
+    assert len(data["tests"]) == 2
+    allowed = {"score", "max_score", "status", "name", "name_format", "number", "output", "output_format",
+               "tags", "visibility", "extra_data"}
+    for test in data["tests"]:
+        assert {"name", "score", "max_score", "output"} <= set(test) <= allowed
+        assert isinstance(test["score"], float) and isinstance(test["max_score"], float)
+        assert test["status"] in {"passed", "failed"}
+        assert isinstance(test["name"], str) and isinstance(test["output"], str)
+    failed = data["tests"][1]
+    assert failed["score"] == 0.0 and failed["max_score"] == 3.0
+    assert "B broke" in failed["output"] and "x=0" in failed["output"] and "try harder" in failed["output"]
+    json.dumps(data)
+
+
+def test_json_and_table_views() -> None:
+    report = _report()
+    data = json.loads(report.to_json())
+    assert data["points"] == 2 and data["max_points"] == 5
+    ex = data["cores"][0]["exercises"][0]
+    assert ex["done"] is False and [t["name"] for t in ex["tests"]] == ["test_a", "test_b"]
+    text = str(report)
+    for piece in ("PASS  2/2  test_a", "FAIL  0/3  test_b", "what failed: B broke", "hint: try harder",
+                  "smallest failing example: Failing: x=0", "0/1 exercises done", "Total: 2/5 points"):
+        assert piece in text, piece
+
+
+def _cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "funcpipe_rag.cli", *args], capture_output=True, text=True,
+                          cwd=cwd, timeout=300)
+
+
+def test_grader_errors_exit_non_zero_with_a_reason(tmp_path: Path) -> None:
+    proc = _cli("grade", "m99c99", "--submission", str(ROOT / "solutions"), cwd=tmp_path)
+    assert proc.returncode == 2 and "unknown core 'm99c99'" in proc.stderr
+    proc = _cli("grade", "m08c01", "--submission", str(tmp_path / "nowhere"), cwd=tmp_path)
+    assert proc.returncode == 2 and "no submission folder" in proc.stderr
+
+
+def test_empty_submission_is_graded_zero_with_status_zero(tmp_path: Path) -> None:
+    (tmp_path / "empty").mkdir()
+    out = tmp_path / "report.json"
+    proc = _cli("grade", "m08c01/ex03", "--submission", str(tmp_path / "empty"), "--format", "json",
+                "--output", str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(out.read_text())
+    assert data["points"] == 0 and data["max_points"] > 0
+    tests = data["cores"][0]["exercises"][0]["tests"]
+    assert all("no file ex03_bounded_embedding.py" in t["message"] for t in tests)
+
+
+def test_gradescope_zip(tmp_path: Path) -> None:
+    out = tmp_path / "autograder.zip"
+    proc = _cli("gradescope-zip", "--output", str(out), cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(out) as zf:
+        names = set(zf.namelist())
+        assert {"setup.sh", "run_autograder", "pyproject.toml"} <= names
+        assert "tests/grading/m08c01/test_ex01_primitives.py" in names
+        assert "funcpipe_rag/grading/runner.py" in names
+        assert not any("chaffs/" in n or "hostile/" in n or "__pycache__" in n for n in names)
+        for script in ("setup.sh", "run_autograder"):
+            mode = zf.getinfo(script).external_attr >> 16
+            assert mode & stat.S_IXUSR, f"{script} is not executable"
+        run = zf.read("run_autograder").decode()
+        assert "/autograder/submission" in run and "/autograder/results/results.json" in run
+        assert "--format gradescope" in run and "m08c01" in run
+
+
+def test_classroom_configuration_runs_the_grader() -> None:
+    config = json.loads((ROOT / ".github" / "classroom" / "autograding.json").read_text())
+    assert config["tests"], "no autograding tests configured"
+    for test in config["tests"]:
+        assert test["run"].startswith("funcpipe grade m08c01")
+        assert test["points"] > 0
+    workflow = (ROOT / ".github" / "workflows" / "classroom.yml").read_text()
+    assert "funcpipe grade" in workflow
