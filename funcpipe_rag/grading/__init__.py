@@ -46,12 +46,14 @@ def grade(
     """
     picked = [cores] if isinstance(cores, str) else list(cores or [])
     folder = Path(submission) if submission is not None else default_submission()
-    return grade_folder(
+    report = grade_folder(
         folder.resolve(),
         picked,
         tests_root=Path(tests) if tests is not None else None,
         limits=Limits(time_limit=time_limit, memory_mb=memory_mb),
     )
+    report.submission = str(folder)  # as the learner named it: a report shows no machine paths
+    return report
 
 
 __all__ = [

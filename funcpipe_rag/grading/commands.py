@@ -38,16 +38,15 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def _grade(args: argparse.Namespace) -> int:
-    from funcpipe_rag.grading import GraderError, default_submission
-    from funcpipe_rag.grading.runner import Limits, grade_folder
+    from funcpipe_rag.grading import GraderError, grade
 
-    submission = Path(args.submission) if args.submission else default_submission()
     try:
-        report = grade_folder(
-            submission.resolve(),
+        report = grade(
             args.cores,
-            tests_root=Path(args.tests) if args.tests else None,
-            limits=Limits(time_limit=args.time_limit, memory_mb=args.memory_mb),
+            args.submission,
+            time_limit=args.time_limit,
+            memory_mb=args.memory_mb,
+            tests=args.tests,
         )
     except GraderError as exc:
         print(f"funcpipe grade: cannot grade: {exc}", file=sys.stderr)
