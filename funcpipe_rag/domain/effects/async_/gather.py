@@ -6,7 +6,7 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from funcpipe_rag.domain.effects.async_.plan import AsyncPlan, PlanNode
+from funcpipe_rag.domain.effects.async_.plan import AsyncPlan, PlanNode, _Done, _Lift, _Pure
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
 A = TypeVar("A")
@@ -72,7 +72,19 @@ async def _run_gather(plans: tuple[AsyncPlan[A], ...], concurrency: int) -> Resu
         for i in indices:
             if i > first_err_index:
                 return
-            res = await plans[i]()
+            plan: Any = plans[i]
+            # Leaves are run in place: a lifted call is awaited directly and a known
+            # value is taken as it is, without a coroutine of the interpreter around it.
+            cls = type(plan)
+            if cls is _Lift:
+                res = await plan.make()
+            elif cls is _Pure:
+                values[i] = plan.value
+                continue
+            elif cls is _Done:
+                res = plan.result
+            else:
+                res = await plan()
             if type(res) is Ok:
                 values[i] = res.value
             elif isinstance(res, Err):

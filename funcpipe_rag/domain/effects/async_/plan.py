@@ -62,47 +62,59 @@ class PlanNode(Generic[A]):
         return f"<AsyncPlan {type(self).__name__.lstrip('_').lower()}>"
 
 
+# The node classes have no ``__init__``: the constructor functions below fill the
+# slots of a bare ``object.__new__`` instance, which skips one Python call per
+# node. Building nodes is on the hot path: a right-nested chain builds two nodes
+# per bind while it runs, and every ``async_pure`` in a bind function is a node.
+_new = object.__new__
+
+
+class _Pure(PlanNode[A]):
+    """A plan that succeeds with ``value`` (``async_pure``).
+
+    It keeps the bare value, not ``Ok(value)``: the interpreter passes it
+    straight to the next step and builds an ``Ok`` only for the final result.
+    """
+
+    __slots__ = ("value",)
+    value: A
+
+
 class _Done(PlanNode[A]):
-    """A plan whose result is already known (``async_pure``, ``async_from_result``)."""
+    """A plan whose result is already known (``async_from_result``)."""
 
     __slots__ = ("result",)
-
-    def __init__(self, result: Result[A, ErrInfo]) -> None:
-        self.result = result
+    result: Result[A, ErrInfo]
 
 
 class _Lift(PlanNode[A]):
     """A plan that awaits ``make()`` — one fresh awaitable per run."""
 
     __slots__ = ("make",)
-
-    def __init__(self, make: Callable[[], Awaitable[Result[A, ErrInfo]]]) -> None:
-        self.make = make
+    make: Callable[[], Awaitable[Result[A, ErrInfo]]]
 
 
 class _Bind(PlanNode[B]):
     """Run ``plan``; on ``Ok(v)`` continue with the plan ``f(v)``."""
 
     __slots__ = ("f", "plan")
-
-    def __init__(self, plan: AsyncPlan[Any], f: Callable[[Any], AsyncPlan[B]]) -> None:
-        self.plan = plan
-        self.f = f
+    plan: AsyncPlan[Any]
+    f: Callable[[Any], AsyncPlan[B]]
 
 
 class _Map(PlanNode[B]):
     """Run ``plan``; on ``Ok(v)`` finish with ``Ok(f(v))``."""
 
     __slots__ = ("f", "plan")
-
-    def __init__(self, plan: AsyncPlan[Any], f: Callable[[Any], B]) -> None:
-        self.plan = plan
-        self.f = f
+    plan: AsyncPlan[Any]
+    f: Callable[[Any], B]
 
 
 def async_pure(value: A) -> AsyncPlan[A]:
     """The plan that does nothing and succeeds with ``value``."""
-    return _Done(Ok(value))
+    node: _Pure[A] = _new(_Pure)
+    node.value = value
+    return node
 
 
 def async_from_result(result: Result[A, ErrInfo]) -> AsyncPlan[A]:
@@ -112,7 +124,9 @@ def async_from_result(result: Result[A, ErrInfo]) -> AsyncPlan[A]:
             f"async_from_result expects Ok(...) or Err(...), got {type(result).__name__}; "
             "wrap a plain value with async_pure instead"
         )
-    return _Done(result)
+    node: _Done[A] = _new(_Done)
+    node.result = result
+    return node
 
 
 def async_lift(make_coro: Callable[[], Awaitable[Result[A, ErrInfo]]]) -> AsyncPlan[A]:
@@ -132,7 +146,9 @@ def async_lift(make_coro: Callable[[], Awaitable[Result[A, ErrInfo]]]) -> AsyncP
             f"async_lift expects a zero-argument callable such as `lambda: cap.method(...)`, "
             f"got {type(make_coro).__name__}; a coroutine object can only be awaited once"
         )
-    return _Lift(make_coro)
+    node: _Lift[A] = _new(_Lift)
+    node.make = make_coro
+    return node
 
 
 def async_bind(plan: AsyncPlan[A], f: Callable[[A], AsyncPlan[B]]) -> AsyncPlan[B]:
@@ -141,7 +157,10 @@ def async_bind(plan: AsyncPlan[A], f: Callable[[A], AsyncPlan[B]]) -> AsyncPlan[
     If ``plan`` finishes with ``Err``, ``f`` is never called and the ``Err`` is
     the result. Building the bind calls neither ``plan`` nor ``f``.
     """
-    return _Bind(plan, f)
+    node: _Bind[B] = _new(_Bind)
+    node.plan = plan
+    node.f = f
+    return node
 
 
 def async_map(plan: AsyncPlan[A], f: Callable[[A], B]) -> AsyncPlan[B]:
@@ -149,7 +168,10 @@ def async_map(plan: AsyncPlan[A], f: Callable[[A], B]) -> AsyncPlan[B]:
 
     Equivalent to ``async_bind(plan, lambda x: async_pure(f(x)))``.
     """
-    return _Map(plan, f)
+    node: _Map[B] = _new(_Map)
+    node.plan = plan
+    node.f = f
+    return node
 
 
 def _bad_result(res: object, where: object) -> TypeError:
@@ -159,43 +181,60 @@ def _bad_result(res: object, where: object) -> TypeError:
     )
 
 
+def _not_a_plan(node: object) -> TypeError:
+    return TypeError(
+        f"expected an AsyncPlan (a zero-argument callable), got {type(node).__name__} "
+        f"{node!r:.80}; did a bind function return a value instead of a plan?"
+    )
+
+
 async def _interpret(plan: AsyncPlan[A]) -> Result[A, ErrInfo]:
     """Run ``plan`` to its result with an explicit continuation stack.
 
     ``frames`` holds the pending ``_Bind``/``_Map`` nodes whose inner plan is
     being run; the Python stack never grows with the length of the chain.
+
+    Successful values travel between steps unwrapped (``value``), so a chain of
+    ``async_pure`` steps allocates no ``Ok`` until the end; only a result that
+    comes from outside (a lift, a foreign callable, ``async_from_result``) is
+    checked and unwrapped. The node types are compared with ``is`` on purpose:
+    the loop runs once per bind and ``type(x) is C`` is its cheapest test.
     """
-    frames: list[PlanNode[Any]] = []
+    frames: list[Any] = []
+    push = frames.append
+    pop = frames.pop
     node: Any = plan
     while True:
+        # Descend: record each bind/map as a pending frame until a leaf is reached.
         cls = type(node)
-        if cls is _Bind:
-            inner = node.plan
-            if type(inner) is _Done and type(inner.result) is Ok:
-                # Fast path for right-nested chains: no frame needed.
-                node = node.f(inner.result.value)
-                continue
-            frames.append(node)
-            node = inner
-            continue
-        if cls is _Map:
-            frames.append(node)
-            node = node.plan
-            continue
-        if cls is _Done:
-            res = node.result
-        elif cls is _Lift:
-            res = await node.make()
-        elif callable(node):
-            res = await node()
-        else:
-            raise TypeError(
-                f"expected an AsyncPlan (a zero-argument callable), got {type(node).__name__} "
-                f"{node!r:.80}; did a bind function return a value instead of a plan?"
-            )
-
-        # Unwind: feed the result to pending continuations until one yields a new plan.
         while True:
+            if cls is _Bind:
+                inner = node.plan
+                if type(inner) is _Pure:
+                    # Right-nested chains: the inner value is known, no frame needed.
+                    node = node.f(inner.value)
+                else:
+                    push(node)
+                    node = inner
+            elif cls is _Map:
+                push(node)
+                node = node.plan
+            else:
+                break
+            cls = type(node)
+
+        # The leaf: a known value, or a result to await and check.
+        if cls is _Pure:
+            value = node.value
+        else:
+            if cls is _Done:
+                res = node.result
+            elif cls is _Lift:
+                res = await node.make()
+            elif callable(node):
+                res = await node()
+            else:
+                raise _not_a_plan(node)
             if type(res) is not Ok:
                 if isinstance(res, Err):
                     return res  # every pending frame is a bind/map: Err skips them all
@@ -203,9 +242,17 @@ async def _interpret(plan: AsyncPlan[A]) -> Result[A, ErrInfo]:
                     raise _bad_result(res, node)
             if not frames:
                 return cast(Result[A, ErrInfo], res)
-            frame = frames.pop()
+            value = res.value
+
+        # Unwind: feed the value to pending frames until one yields a plan to run.
+        while frames:
+            frame = pop()
             if type(frame) is _Map:
-                res = Ok(frame.f(res.value))
+                value = frame.f(value)
                 continue
-            node = cast(_Bind[Any], frame).f(res.value)
-            break
+            node = frame.f(value)
+            if type(node) is not _Pure:
+                break
+            value = node.value
+        else:
+            return Ok(value)

@@ -1,0 +1,30 @@
+"""The benchmarks import and their quick mode runs end to end (no timing is asserted)."""
+
+from __future__ import annotations
+
+import importlib
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+if str(ROOT) not in sys.path:  # `pytest` (unlike `python -m pytest`) does not put the root on the path
+    sys.path.insert(0, str(ROOT))
+bench_cli = importlib.import_module("bench.cli")
+
+
+def test_quick_benchmarks_run_and_write_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "results.json"
+    argv = ["--quick", "--only", "plans,gather,streams", "--reps", "1", "--quiet", "--output", str(out)]
+    argv += ["--plot", str(tmp_path / "plot.png")]
+    assert bench_cli.main(argv) == 0
+    results = json.loads(out.read_text())
+    assert set(results) >= {"meta", "plans", "gather", "streams"}
+    assert results["plans"]["deepest"]["library left"]["failure"] is None
+    assert results["plans"]["deepest"]["closure left"]["failure"] == "RecursionError"
+    assert all(sc["rows"]["library"]["target"]["live_tasks_met"] for sc in results["gather"]["scenarios"])
+    assert (tmp_path / "plot.png").stat().st_size > 0
+    printed = capsys.readouterr().out
+    assert "Targets" in printed and "Bounded gather" in printed
