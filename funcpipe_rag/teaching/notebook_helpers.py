@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import threading
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from hypothesis import Phase, settings
 from hypothesis import strategies as st
 
 from funcpipe_rag.domain.effects.async_.plan import async_bind, async_lift, async_pure
+from funcpipe_rag.infra.adapters.async_runtime import run_plan
 from funcpipe_rag.infra.adapters.fakes import EmbedCall
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 from funcpipe_rag.teaching.closure_plan import closure_bind, closure_lift, closure_pure
@@ -69,34 +69,11 @@ __all__ = [
 def drive(plan: Plan) -> Result[Any, ErrInfo]:
     """Run ``plan`` to completion and return its ``Result`` (shell code only).
 
-    Outside an event loop this is ``asyncio.run``. Inside one (a notebook
-    cell) a helper thread runs a fresh loop and this call waits for it, so
-    synchronous code such as a Hypothesis property can drive plans anywhere.
+    Synchronous code such as a Hypothesis property can call it anywhere, also
+    inside a notebook whose loop is already running (see ``run_plan``).
     Exceptions raised by the plan propagate.
     """
-
-    async def main() -> Result[Any, ErrInfo]:
-        return await plan()
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return asyncio.run(main())
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = asyncio.run(main())
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="drive-plan")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    value: Result[Any, ErrInfo] = box["value"]
-    return value
+    return run_plan(plan)
 
 
 # ---- plans and Kleisli functions as data -------------------------------------------

@@ -9,24 +9,20 @@ equal results.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Callable
 from typing import Any
 
 from hypothesis import given, settings
 
+from funcpipe_rag.infra.adapters.async_runtime import run_plan
 from funcpipe_rag.result import ErrInfo, Result
 from funcpipe_rag.testing.specs import FnSpec, Plan, PlanAlgebra, PlanSpec
 from funcpipe_rag.testing.strategies import fn_specs, plan_specs, small_ints
 
 
 def run(plan: Plan) -> Result[Any, ErrInfo]:
-    """Drive ``plan`` on a fresh event loop (test shells only)."""
-
-    async def drive() -> Result[Any, ErrInfo]:
-        return await plan()
-
-    return asyncio.run(drive())
+    """Drive ``plan`` on a fresh event loop (test shells only), even inside a running one."""
+    return run_plan(plan)
 
 
 def library_algebra() -> PlanAlgebra:

@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import asyncio
 import inspect
-from typing import TypeVar
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
 
 from funcpipe_rag.domain.effects.async_.plan import AsyncPlan
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
 A = TypeVar("A")
+T = TypeVar("T")
 
 
 async def perform_async(plan: AsyncPlan[A]) -> Result[A, ErrInfo]:
@@ -39,10 +42,53 @@ async def perform_async(plan: AsyncPlan[A]) -> Result[A, ErrInfo]:
     return result
 
 
+def run_sync(
+    main: Callable[[], Awaitable[T]],
+    *,
+    loop_factory: Callable[[], asyncio.AbstractEventLoop] | None = None,
+) -> T:
+    """Run ``main()`` to completion on a fresh event loop and return its value.
+
+    Works from plain synchronous code and also from inside a running loop (a
+    notebook cell, an async test, a Hypothesis property called there): the
+    fresh loop then runs in a helper thread and this call waits for it.
+    ``loop_factory`` chooses the kind of loop (for example a virtual-time
+    loop). Exceptions raised by ``main()`` reach the caller unchanged.
+    """
+
+    async def call() -> T:
+        return await main()
+
+    def run() -> T:
+        with asyncio.Runner(loop_factory=loop_factory) as runner:
+            return runner.run(call())
+
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return run()
+    box: dict[str, Any] = {}
+
+    def target() -> None:
+        try:
+            box["value"] = run()
+        except BaseException as exc:  # handed to the waiting caller below
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="run-sync")
+    thread.start()
+    thread.join()
+    if "error" in box:
+        raise box["error"]
+    value: T = box["value"]
+    return value
+
+
 def run_plan(plan: AsyncPlan[A]) -> Result[A, ErrInfo]:
     """Drive ``plan`` from synchronous code: ``asyncio.run(perform_async(plan))``.
 
-    For scripts and command-line entry points; inside a running loop (a
-    notebook, an async test) ``await perform_async(plan)`` instead.
+    For scripts, command-line entry points and synchronous test code. Inside
+    a running loop it runs the plan on a fresh loop in a helper thread (see
+    :func:`run_sync`); in async code prefer ``await perform_async(plan)``.
     """
-    return asyncio.run(perform_async(plan))
+    return run_sync(lambda: perform_async(plan))

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import asyncio
 import selectors
-import threading
 from collections.abc import Awaitable, Callable
-from typing import Any, TypeVar
+from typing import TypeVar
+
+from funcpipe_rag.infra.adapters.async_runtime import run_sync
 
 T = TypeVar("T")
 
@@ -61,34 +62,8 @@ def run_virtual(main: Callable[[], Awaitable[T]]) -> tuple[T, float]:
     loop then runs in a helper thread and this call waits for it.
     """
 
-    def run() -> tuple[T, float]:
-        loop = VirtualTimeLoop()
-        try:
-            async def timed() -> tuple[T, float]:
-                value = await main()
-                return value, loop.time()
+    async def timed() -> tuple[T, float]:
+        value = await main()
+        return value, asyncio.get_running_loop().time()
 
-            return loop.run_until_complete(timed())
-        finally:
-            loop.run_until_complete(loop.shutdown_asyncgens())
-            loop.close()
-
-    try:
-        asyncio.get_running_loop()
-    except RuntimeError:
-        return run()
-    box: dict[str, Any] = {}
-
-    def target() -> None:
-        try:
-            box["value"] = run()
-        except BaseException as exc:
-            box["error"] = exc
-
-    thread = threading.Thread(target=target, name="virtual-time")
-    thread.start()
-    thread.join()
-    if "error" in box:
-        raise box["error"]
-    result: tuple[T, float] = box["value"]
-    return result
+    return run_sync(timed, loop_factory=VirtualTimeLoop)
