@@ -182,7 +182,7 @@ async def _run(settings: Settings) -> dict[str, Any]:
     for name, module in SECTIONS.items():
         if settings.wants(name):
             t0 = time.perf_counter()
-            results[name] = await module.run(settings)  # type: ignore[attr-defined]
+            results[name] = await module.run(settings)
             results[name]["section_wall_s"] = time.perf_counter() - t0
     return results
 
@@ -191,7 +191,7 @@ def render(results: dict[str, Any]) -> str:
     parts: list[str] = []
     for name, module in SECTIONS.items():
         if name in results:
-            parts += [tbl.render() for tbl in module.tables(results[name])]  # type: ignore[attr-defined]
+            parts += [tbl.render() for tbl in module.tables(results[name])]
     parts.append(targets(results).render())
     return "\n\n".join(parts)
 

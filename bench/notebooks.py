@@ -24,7 +24,7 @@ def execute(path: Path) -> float:
     import nbformat
     from nbclient import NotebookClient
 
-    nb = nbformat.read(path, as_version=4)
+    nb = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     client = NotebookClient(
         nb,
         kernel_name=KERNEL,

@@ -39,6 +39,7 @@ QUICK_SIZES = (10, 100, 300, 1_000)
 IMPLS = ("library", "closure", "returns")
 SHAPES = ("left", "right")
 TARGET_RATIO = 1.0
+SHORT_CHAIN_REP_FACTOR = 3
 TARGET_DEPTH = 1_000_000
 
 # (build seconds, run seconds) for one chain of n binds, result checked.
@@ -199,6 +200,31 @@ def label(impl: str, shape: str | None) -> str:
     return impl if shape is None else f"{impl} {shape}"
 
 
+def gc_share_of_build(n: int, reps: int) -> dict[str, float]:
+    """Diagnostic: ns per bind to build a left-nested chain with the cyclic GC on, and off."""
+    import gc
+
+    inc = lambda x: async_pure(x + 1)
+    on: list[float] = []
+    off: list[float] = []
+    for rep in range(reps):
+        for enabled in (True, False) if rep % 2 == 0 else (False, True):
+            clean_slate()
+            if not enabled:
+                gc.disable()
+            try:
+                t0 = time.perf_counter()
+                plan: Any = async_pure(0)
+                for _ in range(n):
+                    plan = async_bind(plan, inc)
+                elapsed = time.perf_counter() - t0
+            finally:
+                gc.enable()
+            del plan
+            (on if enabled else off).append(elapsed * 1e9 / n)
+    return {"n": n, "gc_on_ns_per_bind": summary(on)["median"], "gc_off_ns_per_bind": summary(off)["median"]}
+
+
 # ---- deepest chain ----------------------------------------------------------------------------
 
 
@@ -267,9 +293,11 @@ async def run(settings: Settings) -> dict[str, Any]:
     by_size: dict[str, Any] = {}
     for n in sizes:
         loops = max(1, budget // n)
+        # Short chains are cheap and their timings are the noisiest: give them three times the reps.
+        reps = settings.reps * (SHORT_CHAIN_REP_FACTOR if n <= 10_000 else 1)
         runnable = [key for key in CHAINS if depths[key].deepest >= n]
         contenders: list[tuple[str, str | None]] = [("raw", None), ("raw", "ints"), *runnable]
-        log(settings, f"plans: n={n:,} x{loops} loops, {settings.reps} reps, {len(contenders)} contenders")
+        log(settings, f"plans: n={n:,} x{loops} loops, {reps} reps, {len(contenders)} contenders")
         build: dict[str, list[float]] = {label(*k): [] for k in contenders}
         run_: dict[str, list[float]] = {label(*k): [] for k in contenders}
         replay: list[float] = []
@@ -300,18 +328,18 @@ async def run(settings: Settings) -> dict[str, Any]:
                 run_[label(*key)].append(r)
 
         if n <= 10_000:  # warm up: the first run of anything pays for imports and caches
-            for key in contenders:
-                await once(key, record=False)
-        for rep in range(settings.reps):
-            for key in rotate(contenders, rep):
+            for who in contenders:
+                await once(who, record=False)
+        for rep in range(reps):
+            for who in rotate(contenders, rep):
                 clean_slate()
-                await once(key, record=True)
+                await once(who, record=True)
 
         binds = n * loops
         raw_total = run_["raw"]
         rows: dict[str, Any] = {}
-        for key in contenders:
-            name = label(*key)
+        for who in contenders:
+            name = label(*who)
             totals = [b + r for b, r in zip(build[name], run_[name], strict=True)]
             row: dict[str, Any] = {
                 "ns_per_bind": {k: v * 1e9 / binds for k, v in summary(totals).items() if k != "n"},
@@ -321,17 +349,20 @@ async def run(settings: Settings) -> dict[str, Any]:
             }
             if name == "library left" and replay:
                 # replay[i] is the extra run of the plan built in repetition i
-                per_rep = [sum(replay[i * loops : (i + 1) * loops]) for i in range(settings.reps)]
+                per_rep = [sum(replay[i * loops : (i + 1) * loops]) for i in range(reps)]
                 row["replay_ns_per_bind"] = summary(per_rep)["median"] * 1e9 / binds
                 row["replay_ratio_to_raw"] = ratios(per_rep, raw_total)
-            if key[0] == "library":
+            if who[0] == "library":
                 row["target_ratio"] = TARGET_RATIO
                 row["target_met"] = row["ratio_to_raw"]["median"] <= TARGET_RATIO
             rows[name] = row
         for key in CHAINS:
             if key not in runnable:
                 rows[label(*key)] = {"skipped": f"fails beyond {depths[key].deepest:,} binds"}
-        by_size[str(n)] = {"loops": loops, "reps": settings.reps, "rows": rows}
+        by_size[str(n)] = {"loops": loops, "reps": reps, "rows": rows}
+
+    log(settings, f"plans: building a left chain of {cap:,} with the GC on and off (diagnostic)")
+    gc_share = gc_share_of_build(cap, 3)
 
     lib_depth_ok = all(depths[("library", s)].deepest >= min(TARGET_DEPTH, cap) for s in SHAPES)
     return {
@@ -344,6 +375,7 @@ async def run(settings: Settings) -> dict[str, Any]:
         "deepest_target": TARGET_DEPTH,
         "deepest_target_met": lib_depth_ok if cap >= TARGET_DEPTH else None,
         "by_size": by_size,
+        "left_build_gc_diagnostic": gc_share,
     }
 
 
@@ -389,6 +421,17 @@ def tables(result: dict[str, Any]) -> list[Any]:
         "async_pure steps unwrapped and builds one Ok at the end)."
     )
     cost.notes.append(
+        f"repetitions: {SHORT_CHAIN_REP_FACTOR}x the base count for chains of up to 10,000 binds, "
+        "the base count (5 in a full run) above."
+    )
+    g = result.get("left_build_gc_diagnostic")
+    if g:
+        cost.notes.append(
+            f"building a left chain of {g['n']:,} binds: {g['gc_on_ns_per_bind']:.0f} ns/bind with the "
+            f"cyclic GC on, {g['gc_off_ns_per_bind']:.0f} with it off (diagnostic, same run): a left chain "
+            "is data that stays alive, and the GC rescans it as it grows; the raw chain keeps nothing alive."
+        )
+    cost.notes.append(
         "library left, run only = running an already built left-nested plan again (plans are replayable)."
     )
     depth = Table(
@@ -396,9 +439,9 @@ def tables(result: dict[str, Any]) -> list[Any]:
         ["implementation", "deepest chain", "target >= 1,000,000 (library)"],
     )
     for name, d in result["deepest"].items():
-        met: bool | None = None
+        deep_enough: bool | None = None
         if name.startswith("library") and d["largest_tried"] >= TARGET_DEPTH:
-            met = d["deepest"] >= TARGET_DEPTH
+            deep_enough = d["deepest"] >= TARGET_DEPTH
         dd = Depth(d["deepest"], d["largest_tried"], d["failure"])
-        depth.add(name, dd.text(), fmt_met(met) if name.startswith("library") else "")
+        depth.add(name, dd.text(), fmt_met(deep_enough) if name.startswith("library") else "")
     return [cost, depth]
