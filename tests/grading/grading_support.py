@@ -9,8 +9,6 @@ from typing import TypeVar
 
 ROOT = Path(__file__).resolve().parents[2]
 GRADING = ROOT / "tests" / "grading"
-CHAFFS = GRADING / "chaffs"
-HOSTILE = GRADING / "hostile"
 
 T = TypeVar("T")
 R = TypeVar("R")

@@ -1,18 +1,17 @@
 """The graded tests of Core 1 are themselves tested.
 
 Solutions score 100%; the untouched stubs score 0 on every graded test; each
-chaff (a plausible wrong answer) loses points on the tests written to catch it.
+chaff (a plausible wrong answer, kept as edits of the solution: see
+:mod:`funcpipe_rag.grading.mutants`) loses points on the tests written to catch it.
 """
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import pytest
-from grading_support import CHAFFS, ROOT, in_parallel
+from grading_support import ROOT, in_parallel
 
 from funcpipe_rag.grading import Report, grade
+from funcpipe_rag.grading.mutants import Spec, list_chaffs, load_chaff, write_chaff
 
 CORE = "m08c01"
 EXERCISES = ["ex01_primitives", "ex02_user_pipeline", "ex03_bounded_embedding", "ex04_properties"]
@@ -51,45 +50,41 @@ def test_stubs_score_zero_on_every_test(stubs_report: Report) -> None:
         assert t.hint, f"{t.test_id} has no hint"
 
 
-def _chaffs() -> list[Path]:
-    return sorted((CHAFFS / CORE).glob("*/*.py"))
+def _chaffs() -> list[Spec]:
+    return list_chaffs(CORE)
 
 
-def _expected_losses(path: Path) -> list[str]:
-    for line in path.read_text().splitlines()[:5]:
-        if line.startswith("# loses:"):
-            return [n.strip() for n in line.removeprefix("# loses:").split(",") if n.strip()]
-    raise AssertionError(f"{path} does not say which tests it loses (# loses: ...)")
+def _chaff_ids() -> list[str]:
+    return [f"{s.exercise}/{s.name}" for s in _chaffs()]
 
 
 @pytest.fixture(scope="module")
 def chaff_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
-    def run(path: Path) -> tuple[str, Report]:
-        exercise = path.parent.name
-        folder = tmp_path_factory.mktemp(path.stem) / CORE
-        folder.mkdir()
-        shutil.copy(path, folder / f"{exercise}.py")
-        return f"{exercise}/{path.stem}", grade(f"{CORE}/{exercise}", submission=folder.parent)
+    def run(spec: Spec) -> tuple[str, Report]:
+        folder = tmp_path_factory.mktemp(spec.name) / CORE
+        write_chaff(CORE, spec.exercise, spec.name, folder)
+        return f"{spec.exercise}/{spec.name}", grade(f"{CORE}/{spec.exercise}", submission=folder.parent)
 
     return dict(in_parallel(run, _chaffs()))
 
 
 def test_at_least_three_chaffs_per_exercise() -> None:
     per: dict[str, int] = {}
-    for path in _chaffs():
-        per[path.parent.name] = per.get(path.parent.name, 0) + 1
+    for spec in _chaffs():
+        per[spec.exercise] = per.get(spec.exercise, 0) + 1
     assert sorted(per) == EXERCISES
     assert all(n >= 3 for n in per.values()), per
 
 
-@pytest.mark.parametrize("chaff", [f"{p.parent.name}/{p.stem}" for p in _chaffs()])
+@pytest.mark.parametrize("chaff", _chaff_ids())
 def test_chaff_loses_points_where_expected(chaff: str, chaff_reports: dict[str, Report]) -> None:
     report = chaff_reports[chaff]
-    path = CHAFFS / CORE / f"{chaff}.py"
-    for name in _expected_losses(path):
-        result = report.test(name)
-        assert result.points < result.max_points, f"{chaff} should lose points on {name}, but it passed"
-        assert result.message, f"{name} failed on {chaff} without saying why"
+    exercise, name = chaff.split("/")
+    catches = load_chaff(CORE, exercise, name).catches
+    for test_name in catches:
+        result = report.test(test_name)
+        assert result.points < result.max_points, f"{chaff} should lose points on {test_name}, but it passed"
+        assert result.message, f"{test_name} failed on {chaff} without saying why"
     assert report.points < report.max_points
-    if "test_properties_pass_on_correct" not in _expected_losses(path):  # that one gates the rest
+    if "test_properties_pass_on_correct" not in catches:  # that one gates the rest
         assert report.points > 0, f"{chaff} scores 0: it should be plausible, failing only what it gets wrong"

@@ -1,7 +1,10 @@
 """Whatever a submission does, the grader finishes with a complete, truthful report.
 
 Each folder under ``hostile/`` is a submission for exercise 1 that misbehaves
-in one way; the learner's files must come out of grading untouched.
+in one way; the learner's files must come out of grading untouched. A case's
+``.py`` file is kept as a spec (the solution or the generated stub, plus the
+hostile lines) and built into a scratch folder here: see
+:mod:`funcpipe_rag.grading.mutants`.
 """
 
 from __future__ import annotations
@@ -10,20 +13,20 @@ import hashlib
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from grading_support import HOSTILE, ROOT, in_parallel
+from grading_support import ROOT, in_parallel
 
 from funcpipe_rag.grading import Report, grade
+from funcpipe_rag.grading.mutants import hostile_cases, write_hostile
 
 TARGET = "m08c01/ex01_primitives"
 LIMIT = 1.5  # seconds per test: small, so endless loops cost little here
 Reports = dict[str, tuple[Report, dict[str, str], dict[str, str]]]
-CASES = sorted(p.name for p in HOSTILE.iterdir() if p.is_dir())
+CASES = hostile_cases()
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
@@ -44,10 +47,14 @@ def syntax_error_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def reports(syntax_error_folder: Path) -> dict[str, tuple[Report, dict[str, str], dict[str, str]]]:
-    folders = {name: HOSTILE / name for name in CASES}
-    folders["syntax_error"] = syntax_error_folder
+def folders(syntax_error_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """Each case's submission folder, built from its spec."""
+    built = {name: write_hostile(name, tmp_path_factory.mktemp(name)) for name in CASES}
+    return {**built, "syntax_error": syntax_error_folder}
 
+
+@pytest.fixture(scope="module")
+def reports(folders: dict[str, Path]) -> dict[str, tuple[Report, dict[str, str], dict[str, str]]]:
     def run(item: tuple[str, Path]) -> tuple[str, tuple[Report, dict[str, str], dict[str, str]]]:
         name, folder = item
         before = _snapshot(folder)
@@ -76,14 +83,12 @@ def grade_names() -> list[str]:
 
 @pytest.mark.parametrize("case", [*CASES, "syntax_error"])
 def test_report_is_complete_and_files_untouched(
-    case: str, reports: dict[str, tuple[Report, dict[str, str], dict[str, str]]]
+    case: str, reports: dict[str, tuple[Report, dict[str, str], dict[str, str]]], folders: dict[str, Path]
 ) -> None:
     report, before, after = reports[case]
     _complete(report)
     assert before == after, f"grading {case} changed the submission's files"
-    folder = HOSTILE / case
-    if folder.is_dir():
-        assert not list(folder.rglob("__pycache__")), "grading wrote __pycache__ into the submission"
+    assert not list(folders[case].rglob("__pycache__")), "grading wrote __pycache__ into the submission"
 
 
 def _messages(report: Report) -> str:
@@ -139,11 +144,11 @@ def test_memory_limit(reports: dict[str, tuple[Report, dict[str, str], dict[str,
 
 
 def test_deleting_files_harms_only_the_scratch_copy(
-    reports: dict[str, tuple[Report, dict[str, str], dict[str, str]]]
+    reports: dict[str, tuple[Report, dict[str, str], dict[str, str]]], folders: dict[str, Path]
 ) -> None:
     report = reports["deletes_files"][0]
     assert report.points == report.max_points, _messages(report)
-    assert (HOSTILE / "deletes_files" / "m08c01" / "notes.txt").is_file()
+    assert (folders["deletes_files"] / "m08c01" / "notes.txt").is_file()
 
 
 def test_printed_and_forged_results_are_ignored(
@@ -156,8 +161,7 @@ def test_printed_and_forged_results_are_ignored(
 def test_own_results_file_is_overwritten(tmp_path: Path) -> None:
     out = tmp_path / "results" / "results.json"
     env = dict(os.environ, FUNCPIPE_HOSTILE_TARGET=str(out))
-    folder = tmp_path / "submission"
-    shutil.copytree(HOSTILE / "writes_results_file", folder)
+    folder = write_hostile("writes_results_file", tmp_path / "submission")
     proc = subprocess.run(
         [sys.executable, "-m", "funcpipe_rag.cli", "grade", TARGET, "--submission", str(folder),
          "--format", "gradescope", "--output", str(out), "--time-limit", str(LIMIT)],
