@@ -30,6 +30,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
@@ -327,68 +328,105 @@ def _fail(test: TestResult, message: str) -> None:
     test.passed, test.points, test.message = False, 0, message
 
 
+def _workers(jobs: int) -> int:
+    """How many child processes grade side by side: one per core, at most four."""
+    return max(1, min(jobs, os.cpu_count() or 1, 4))
+
+
 def run_suites(suites: list[Suite], submission: Path, limits: Limits) -> list[str]:
-    """Grade every test of ``suites`` in place; return notes about the run."""
+    """Grade every test of ``suites`` in place; return notes about the run.
+
+    The exercises are dealt into one group per core; each group is graded by
+    its own child processes, side by side, so a slow or hanging exercise holds
+    up only its group and the start-up cost is paid once per group.
+    """
     notes: list[str] = []
-    pending: list[tuple[Suite, list[str]]] = []
-    for suite in suites:
-        pending.append((suite, [t.name for t in suite.tests]))
-    by_id = {t.test_id: t for s in suites for t in s.tests}
+    workers = _workers(len(suites))
+    groups = [suites[i::workers] for i in range(workers)]
     workdir = Path(tempfile.mkdtemp(prefix="funcpipe-grade-"))
     try:
-        attempt = 0
-        while pending:
-            attempt += 1
-            core = pending[0][0].core
-            same_core = [(s, n) for s, n in pending if s.core == core]
-            source = submission_folder_for(submission, core, [s.exercise for s, _ in same_core])
-            run = _run_child(same_core, source, limits, workdir, attempt)
-            progressed = False
-            for test_id, outcome in run.results.items():
-                if test_id in by_id:
-                    _apply(by_id[test_id], outcome)
-                    progressed = True
-            failed = run.failed_id
-            remaining: list[tuple[Suite, list[str]]] = []
-            for suite, names in pending:
-                if suite.core != core:
-                    remaining.append((suite, names))
-                    continue
-                phase = f"import:{suite.core}/{suite.exercise}"
-                left = []
-                for name in names:
-                    test = by_id[f"{suite.core}/{suite.exercise}::{name}"]
-                    if test.test_id in run.results:
-                        continue
-                    if failed == phase:
-                        _fail(test, f"importing {suite.exercise}.py: {run.failure}")
-                    elif failed == test.test_id:
-                        _fail(test, run.failure)
-                        progressed = True
-                    else:
-                        left.append(name)
-                if failed == phase:
-                    progressed = True
-                if left:
-                    remaining.append((suite, left))
-            if not progressed and remaining:
-                # The child died before running anything: charge the next test, so the loop ends.
-                suite, names = remaining[0]
-                test = by_id[f"{suite.core}/{suite.exercise}::{names[0]}"]
-                _fail(test, run.failure or "the grading process ended before this test could run")
-                if run.stderr_tail.strip():
-                    notes.append(f"grading process output: {run.stderr_tail.strip().splitlines()[-1]}")
-                remaining[0] = (suite, names[1:])
-                remaining = [(s, n) for s, n in remaining if n]
-            pending = remaining
-            if attempt > 1000:  # pragma: no cover - a safety net, never reached in practice
-                for suite, names in pending:
-                    for name in names:
-                        _fail(by_id[f"{suite.core}/{suite.exercise}::{name}"], "not run: too many restarts")
-                break
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            jobs = [
+                pool.submit(_run_group, group, submission, limits, workdir / f"group{i}", notes)
+                for i, group in enumerate(groups)
+            ]
+            for job in jobs:
+                job.result()
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     return notes
+
+
+def _after_timeout(limits: Limits) -> Limits:
+    """The limits for the rest of a group once one of its tests has timed out.
+
+    A submission that hangs usually hangs in every test that calls the same
+    function; waiting the full limit for each would keep the learner waiting
+    minutes for a report. Graded tests take well under a second.
+    """
+    shorter = min(limits.time_limit, max(1.0, limits.time_limit / 5))
+    return Limits(time_limit=shorter, memory_mb=limits.memory_mb, startup=limits.startup)
+
+
+def _run_group(
+    suites: list[Suite], submission: Path, limits: Limits, workdir: Path, notes: list[str]
+) -> None:
+    """Run the tests of ``suites``, restarting the child after each test that kills it."""
+    workdir.mkdir(parents=True)
+    pending: list[tuple[Suite, list[str]]] = [(s, [t.name for t in s.tests]) for s in suites]
+    by_id = {t.test_id: t for s in suites for t in s.tests}
+    attempt = 0
+    while pending:
+        attempt += 1
+        core = pending[0][0].core
+        same_core = [(s, n) for s, n in pending if s.core == core]
+        source = submission_folder_for(submission, core, [s.exercise for s, _ in same_core])
+        run = _run_child(same_core, source, limits, workdir, attempt)
+        progressed = False
+        for test_id, outcome in run.results.items():
+            if test_id in by_id:
+                _apply(by_id[test_id], outcome)
+                progressed = True
+        failed = run.failed_id
+        remaining: list[tuple[Suite, list[str]]] = []
+        for suite, names in pending:
+            if suite.core != core:
+                remaining.append((suite, names))
+                continue
+            phase = f"import:{suite.core}/{suite.exercise}"
+            left = []
+            for name in names:
+                test = by_id[f"{suite.core}/{suite.exercise}::{name}"]
+                if test.test_id in run.results:
+                    continue
+                if failed == phase:
+                    _fail(test, f"importing {suite.exercise}.py: {run.failure}")
+                elif failed == test.test_id:
+                    _fail(test, run.failure)
+                    progressed = True
+                else:
+                    left.append(name)
+            if failed == phase:
+                progressed = True
+            if left:
+                remaining.append((suite, left))
+        if not progressed and remaining:
+            # The child died before running anything: charge the next test, so the loop ends.
+            suite, names = remaining[0]
+            test = by_id[f"{suite.core}/{suite.exercise}::{names[0]}"]
+            _fail(test, run.failure or "the grading process ended before this test could run")
+            if run.stderr_tail.strip():
+                notes.append(f"grading process output: {run.stderr_tail.strip().splitlines()[-1]}")
+            remaining[0] = (suite, names[1:])
+            remaining = [(s, n) for s, n in remaining if n]
+        pending = remaining
+        if run.failure.startswith("time limit exceeded"):
+            limits = _after_timeout(limits)
+        if attempt > 1000:  # pragma: no cover - a safety net, never reached in practice
+            for suite, names in pending:
+                for name in names:
+                    _fail(by_id[f"{suite.core}/{suite.exercise}::{name}"], "not run: too many restarts")
+            break
 
 
 def grade_folder(

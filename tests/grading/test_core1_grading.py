@@ -7,6 +7,8 @@ chaff (a plausible wrong answer, kept as edits of the solution: see
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from grading_support import ROOT, in_parallel
 
@@ -60,12 +62,18 @@ def _chaff_ids() -> list[str]:
 
 @pytest.fixture(scope="module")
 def chaff_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
-    def run(spec: Spec) -> tuple[str, Report]:
+    # Folders are made before the threads start: pytest's temporary-folder factory is not thread-safe.
+    built = []
+    for spec in _chaffs():
         folder = tmp_path_factory.mktemp(spec.name) / CORE
         write_chaff(CORE, spec.exercise, spec.name, folder)
+        built.append((spec, folder))
+
+    def run(item: tuple[Spec, Path]) -> tuple[str, Report]:
+        spec, folder = item
         return f"{spec.exercise}/{spec.name}", grade(f"{CORE}/{spec.exercise}", submission=folder.parent)
 
-    return dict(in_parallel(run, _chaffs()))
+    return dict(in_parallel(run, built))
 
 
 def test_at_least_three_chaffs_per_exercise() -> None:
