@@ -6,12 +6,10 @@ pictures, runs Hypothesis); nothing in the library depends on it.
 * :func:`drive` runs a plan to its ``Result`` from ordinary synchronous code,
   even inside a notebook whose event loop is already running. Hypothesis
   properties are synchronous functions, so the law cells use it.
-* :class:`Step` and :class:`Recipe` describe Kleisli functions and plans as
-  data with readable reprs (``add(3)``, ``bind(fail('A'), lift_add(2))``), so a
-  counterexample found by Hypothesis prints as something a person can read.
-  :func:`steps` and :func:`recipes` are their strategies. A recipe builds the
-  same plan with any implementation of the primitives (an :class:`Algebra`),
-  which is what the differential test between two implementations needs.
+* Plans and Kleisli functions described as data (``add(3)``,
+  ``bind(fail('A'), lift_add(2))``) come from :mod:`funcpipe_rag.testing`,
+  shared with the test suite and the grader, so the notebook checks the laws
+  exactly as they are checked everywhere else.
 * :func:`check_property` runs a ``@given`` property with a fixed seed and no
   example database and returns a short :class:`PropertyReport`.
 * :func:`in_flight_curve`, :func:`plot_in_flight`, :func:`plot_speedup` and
@@ -20,21 +18,18 @@ pictures, runs Hypothesis); nothing in the library depends on it.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import Phase, settings
-from hypothesis import strategies as st
 
-from funcpipe_rag.domain.effects.async_.plan import async_bind, async_lift, async_pure
 from funcpipe_rag.infra.adapters.async_runtime import run_plan
 from funcpipe_rag.infra.adapters.fakes import EmbedCall
-from funcpipe_rag.result import Err, ErrInfo, Ok, Result
-from funcpipe_rag.teaching.closure_plan import closure_bind, closure_lift, closure_pure
+from funcpipe_rag.result import ErrInfo, Result
+from funcpipe_rag.testing.specs import CLOSURE, PlanAlgebra, chain
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -42,13 +37,7 @@ if TYPE_CHECKING:
 Plan = Callable[[], Awaitable[Result[Any, ErrInfo]]]
 
 __all__ = [
-    "CLOSURE",
-    "LIBRARY",
-    "Algebra",
     "PropertyReport",
-    "Recipe",
-    "Step",
-    "chain",
     "check_property",
     "deepest_closure_chain",
     "drive",
@@ -57,8 +46,6 @@ __all__ = [
     "plot_chain_times",
     "plot_in_flight",
     "plot_speedup",
-    "recipes",
-    "steps",
     "time_chain",
 ]
 
@@ -74,143 +61,6 @@ def drive(plan: Plan) -> Result[Any, ErrInfo]:
     Exceptions raised by the plan propagate.
     """
     return run_plan(plan)
-
-
-# ---- plans and Kleisli functions as data -------------------------------------------
-
-
-class Algebra(NamedTuple):
-    """One implementation of the plan primitives: ``pure``, ``bind`` and ``lift``."""
-
-    name: str
-    pure: Callable[[Any], Any]
-    bind: Callable[[Any, Callable[[Any], Any]], Any]
-    lift: Callable[[Callable[[], Awaitable[Result[Any, ErrInfo]]]], Any]
-
-
-LIBRARY = Algebra("library", async_pure, async_bind, async_lift)
-CLOSURE = Algebra("closure", closure_pure, closure_bind, closure_lift)
-
-
-async def _suspend_then(result: Result[Any, ErrInfo]) -> Result[Any, ErrInfo]:
-    await asyncio.sleep(0)  # a real suspension point, like an I/O call
-    return result
-
-
-def _error(code: str) -> ErrInfo:
-    return ErrInfo(code, f"failure {code}")
-
-
-@dataclass(frozen=True)
-class Step:
-    """A Kleisli function ``int -> plan of int``, described as data.
-
-    ``kind`` is one of ``"add"`` (``x ↦ pure(x + k)``), ``"mul"``
-    (``x ↦ pure(x * k)``), ``"lift_add"`` (``x ↦`` a lifted coroutine that
-    suspends once, then gives ``Ok(x + k)``) and ``"fail_when"`` (``x ↦
-    Err`` when ``x % k == 0``, else ``pure(x)``). Calling a step builds the
-    library's plan; :meth:`using` builds it with another algebra.
-    """
-
-    kind: str
-    k: int
-
-    def using(self, alg: Algebra) -> Callable[[int], Any]:
-        k = self.k
-        if self.kind == "add":
-            return lambda x: alg.pure(x + k)
-        if self.kind == "mul":
-            return lambda x: alg.pure(x * k)
-        if self.kind == "lift_add":
-            return lambda x: alg.lift(lambda: _suspend_then(Ok(x + k)))
-        if self.kind == "fail_when":
-
-            def fail_when(x: int) -> Any:
-                if x % k == 0:
-                    return alg.lift(lambda: _suspend_then(Err(_error(f"DIV{k}"))))
-                return alg.pure(x)
-
-            return fail_when
-        raise ValueError(f"unknown step kind {self.kind!r}")
-
-    def __call__(self, x: int) -> Any:
-        return self.using(LIBRARY)(x)
-
-    def __repr__(self) -> str:
-        if self.kind == "fail_when":
-            return f"fail_when(x % {self.k} == 0)"
-        return f"{self.kind}({self.k})"
-
-
-@dataclass(frozen=True)
-class Recipe:
-    """A plan of ``int`` described as data: ``pure``, ``lift``, ``fail`` or ``bind``.
-
-    ``build(alg)`` makes the plan with the primitives of ``alg`` (the library's
-    by default), so one recipe gives equivalent plans in two implementations.
-    """
-
-    kind: str
-    value: int = 0
-    code: str = ""
-    inner: Recipe | None = None
-    step: Step | None = None
-
-    def build(self, alg: Algebra = LIBRARY) -> Any:
-        if self.kind == "pure":
-            return alg.pure(self.value)
-        if self.kind == "lift":
-            value = self.value
-            return alg.lift(lambda: _suspend_then(Ok(value)))
-        if self.kind == "fail":
-            code = self.code
-            return alg.lift(lambda: _suspend_then(Err(_error(code))))
-        if self.kind == "bind" and self.inner is not None and self.step is not None:
-            return alg.bind(self.inner.build(alg), self.step.using(alg))
-        raise ValueError(f"malformed recipe {self!r}")
-
-    def __repr__(self) -> str:
-        if self.kind == "fail":
-            return f"fail({self.code!r})"
-        if self.kind == "bind":
-            return f"bind({self.inner!r}, {self.step!r})"
-        return f"{self.kind}({self.value})"
-
-
-_ints = st.integers(min_value=-100, max_value=100)
-
-
-def steps() -> st.SearchStrategy[Step]:
-    """Kleisli functions: pure, lifted (suspending) and sometimes failing ones."""
-    return st.one_of(
-        st.builds(Step, st.just("add"), _ints),
-        st.builds(Step, st.just("mul"), st.integers(-3, 3)),
-        st.builds(Step, st.just("lift_add"), _ints),
-        st.builds(Step, st.just("fail_when"), st.integers(2, 3)),
-    )
-
-
-def recipes(max_leaves: int = 6) -> st.SearchStrategy[Recipe]:
-    """Plans of ``int`` finishing with ``Ok`` or ``Err``, immediate, lifted and chained."""
-    leaves = st.one_of(
-        st.builds(Recipe, st.just("pure"), _ints),
-        st.builds(Recipe, st.just("lift"), _ints),
-        st.builds(Recipe, st.just("fail"), code=st.sampled_from(["A", "B"])),
-    )
-    return st.recursive(
-        leaves,
-        lambda inner: st.builds(Recipe, st.just("bind"), inner=inner, step=steps()),
-        max_leaves=max_leaves,
-    )
-
-
-def chain(alg: Algebra, length: int) -> Any:
-    """``pure(0)`` followed by ``length`` left-nested binds of ``x ↦ pure(x + 1)``."""
-    plan = alg.pure(0)
-    pure = alg.pure
-    for _ in range(length):
-        plan = alg.bind(plan, lambda x: pure(x + 1))
-    return plan
 
 
 # ---- running a property and reporting on it -----------------------------------------
@@ -318,7 +168,7 @@ def deepest_closure_chain(lengths: Sequence[int]) -> tuple[int | None, int | Non
     return ran, None
 
 
-async def time_chain(alg: Algebra, length: int, repeat: int = 3) -> float:
+async def time_chain(alg: PlanAlgebra, length: int, repeat: int = 3) -> float:
     """Best wall-clock seconds over ``repeat`` runs to build and run a chain of ``length``.
 
     Awaits the plan on the current loop, so it measures exactly what a shell would pay.

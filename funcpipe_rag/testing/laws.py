@@ -16,7 +16,7 @@ from hypothesis import given, settings
 
 from funcpipe_rag.infra.adapters.async_runtime import run_plan
 from funcpipe_rag.result import ErrInfo, Result
-from funcpipe_rag.testing.specs import FnSpec, Plan, PlanAlgebra, PlanSpec
+from funcpipe_rag.testing.specs import CLOSURE, LIBRARY, FnSpec, Plan, PlanAlgebra, PlanSpec
 from funcpipe_rag.testing.strategies import fn_specs, plan_specs, small_ints
 
 
@@ -27,16 +27,12 @@ def run(plan: Plan) -> Result[Any, ErrInfo]:
 
 def library_algebra() -> PlanAlgebra:
     """The library's own primitives."""
-    from funcpipe_rag.domain.effects.async_.plan import async_bind, async_lift, async_map, async_pure
-
-    return PlanAlgebra("funcpipe_rag", async_pure, async_bind, async_lift, async_map)
+    return LIBRARY
 
 
 def closure_algebra() -> PlanAlgebra:
     """The naive nested-closure primitives from the chapter."""
-    from funcpipe_rag.teaching.closure_plan import closure_bind, closure_lift, closure_map, closure_pure
-
-    return PlanAlgebra("closure", closure_pure, closure_bind, closure_lift, closure_map)
+    return CLOSURE
 
 
 def _explain(law: str, left: object, right: object) -> str:

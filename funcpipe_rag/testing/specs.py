@@ -1,10 +1,12 @@
 """Plans and Kleisli functions described as data, for property tests.
 
 Hypothesis cannot print a lambda usefully, so the properties generate small
-*specifications* — ``Add(3)``, ``FailWhen(m=2, r=0)``, ``Bound(Lift(5), Mul(2))``
-— and build the actual plans from them with any implementation of the plan
-algebra (the library's, the naive closure one, or a learner's). A failing
-example then reads as data.
+*specifications* — ``add(3)``, ``fail_when(x % 2 == 0, 'A')``,
+``bind(lift(5), mul(2))`` — and build the actual plans from them with any
+implementation of the plan algebra (:data:`LIBRARY`, the chapter's
+:data:`CLOSURE`, or a learner's). A failing example then reads as data.
+``spec.build()`` uses the library; a function spec can also be called
+directly, ``add(3)(x)``, to get the library's plan for ``x``.
 """
 
 from __future__ import annotations
@@ -50,66 +52,125 @@ def error(code: str) -> ErrInfo:
     return ErrInfo(code, f"generated failure {code}")
 
 
+def _library() -> PlanAlgebra:
+    from funcpipe_rag.domain.effects.async_.plan import async_bind, async_lift, async_map, async_pure
+
+    return PlanAlgebra("library", async_pure, async_bind, async_lift, async_map)
+
+
+def _closure() -> PlanAlgebra:
+    from funcpipe_rag.teaching.closure_plan import closure_bind, closure_lift, closure_map, closure_pure
+
+    return PlanAlgebra("closure", closure_pure, closure_bind, closure_lift, closure_map)
+
+
+LIBRARY = _library()
+"""The library's own primitives (plans as data, one interpreter)."""
+
+CLOSURE = _closure()
+"""The chapter's nested-closure primitives, kept for comparison."""
+
+
+def chain(alg: PlanAlgebra, length: int) -> Any:
+    """``pure(0)`` followed by ``length`` left-nested binds of ``x ↦ pure(x + 1)``."""
+    plan = alg.pure(0)
+    pure = alg.pure
+    for _ in range(length):
+        plan = alg.bind(plan, lambda x: pure(x + 1))
+    return plan
+
+
 class FnSpec(Protocol):
-    def build(self, alg: PlanAlgebra) -> Callable[[int], Any]: ...
+    """A function ``int -> plan of int`` described as data; calling it uses the library."""
+
+    def build(self, alg: PlanAlgebra = ...) -> Callable[[int], Any]: ...
+
+    def __call__(self, x: int) -> Any: ...
 
 
 class PlanSpec(Protocol):
-    def build(self, alg: PlanAlgebra) -> Any: ...
+    """A plan of ``int`` described as data; ``build()`` makes the library's plan."""
+
+    def build(self, alg: PlanAlgebra = ...) -> Any: ...
+
+
+class _Fn:
+    """Shared behaviour of function specs: calling one builds the library's plan."""
+
+    def build(self, alg: PlanAlgebra = LIBRARY) -> Callable[[int], Any]:
+        raise NotImplementedError
+
+    def __call__(self, x: int) -> Any:
+        return self.build()(x)
 
 
 # ---- functions int -> plan of int -------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Add:
+@dataclass(frozen=True, repr=False)
+class Add(_Fn):
     """``x ↦ pure(x + k)``"""
 
     k: int
 
-    def build(self, alg: PlanAlgebra) -> Callable[[int], Any]:
+    def __repr__(self) -> str:
+        return f"add({self.k})"
+
+    def build(self, alg: PlanAlgebra = LIBRARY) -> Callable[[int], Any]:
         return lambda x: alg.pure(x + self.k)
 
 
-@dataclass(frozen=True)
-class Mul:
+@dataclass(frozen=True, repr=False)
+class Mul(_Fn):
     """``x ↦ pure(x * k)``"""
 
     k: int
 
-    def build(self, alg: PlanAlgebra) -> Callable[[int], Any]:
+    def __repr__(self) -> str:
+        return f"mul({self.k})"
+
+    def build(self, alg: PlanAlgebra = LIBRARY) -> Callable[[int], Any]:
         return lambda x: alg.pure(x * self.k)
 
 
-@dataclass(frozen=True)
-class LiftAdd:
+@dataclass(frozen=True, repr=False)
+class LiftAdd(_Fn):
     """``x ↦ lift(a coroutine finishing with Ok(x + k))`` — a real suspension point."""
 
     k: int
 
-    def build(self, alg: PlanAlgebra) -> Callable[[int], Any]:
+    def __repr__(self) -> str:
+        return f"lift_add({self.k})"
+
+    def build(self, alg: PlanAlgebra = LIBRARY) -> Callable[[int], Any]:
         return lambda x: alg.lift(lambda: returning(Ok(x + self.k)))
 
 
-@dataclass(frozen=True)
-class RawLambda:
-    """``x ↦ lambda: coroutine`` — a hand-written plan that no combinator built."""
+@dataclass(frozen=True, repr=False)
+class RawLambda(_Fn):
+    """``x ↦ lambda: coroutine of Ok(x - k)`` — a hand-written plan that no combinator built."""
 
     k: int
 
-    def build(self, alg: PlanAlgebra) -> Callable[[int], Any]:
+    def __repr__(self) -> str:
+        return f"raw_sub({self.k})"
+
+    def build(self, alg: PlanAlgebra = LIBRARY) -> Callable[[int], Any]:
         return lambda x: lambda: returning(Ok(x - self.k))
 
 
-@dataclass(frozen=True)
-class FailWhen:
+@dataclass(frozen=True, repr=False)
+class FailWhen(_Fn):
     """``x ↦ Err(code)`` when ``x % m == r``, else ``pure(x)``."""
 
     m: int
     r: int
     code: str = "E"
 
-    def build(self, alg: PlanAlgebra) -> Callable[[int], Any]:
+    def __repr__(self) -> str:
+        return f"fail_when(x % {self.m} == {self.r}, {self.code!r})"
+
+    def build(self, alg: PlanAlgebra = LIBRARY) -> Callable[[int], Any]:
         def f(x: int) -> Any:
             if x % self.m == self.r:
                 return alg.lift(lambda: returning(Err(error(f"{self.code}{x}"))))
@@ -118,14 +179,17 @@ class FailWhen:
         return f
 
 
-@dataclass(frozen=True)
-class Then:
+@dataclass(frozen=True, repr=False)
+class Then(_Fn):
     """``x ↦ bind(first(x), second)``: composite functions, for deeper examples."""
 
     first: FnSpec
     second: FnSpec
 
-    def build(self, alg: PlanAlgebra) -> Callable[[int], Any]:
+    def __repr__(self) -> str:
+        return f"then({self.first!r}, {self.second!r})"
+
+    def build(self, alg: PlanAlgebra = LIBRARY) -> Callable[[int], Any]:
         f, g = self.first.build(alg), self.second.build(alg)
         return lambda x: alg.bind(f(x), g)
 
@@ -133,43 +197,68 @@ class Then:
 # ---- plans of int --------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Pure:
+    """``pure(value)``"""
+
     value: int
 
-    def build(self, alg: PlanAlgebra) -> Any:
+    def __repr__(self) -> str:
+        return f"pure({self.value})"
+
+    def build(self, alg: PlanAlgebra = LIBRARY) -> Any:
         return alg.pure(self.value)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Fail:
+    """A lifted step that suspends once, then finishes with ``Err(code)``."""
+
     code: str
 
-    def build(self, alg: PlanAlgebra) -> Any:
+    def __repr__(self) -> str:
+        return f"fail({self.code!r})"
+
+    def build(self, alg: PlanAlgebra = LIBRARY) -> Any:
         return alg.lift(lambda: returning(Err(error(self.code))))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Lift:
+    """A lifted step that suspends once, then finishes with ``Ok(value)``."""
+
     value: int
 
-    def build(self, alg: PlanAlgebra) -> Any:
+    def __repr__(self) -> str:
+        return f"lift({self.value})"
+
+    def build(self, alg: PlanAlgebra = LIBRARY) -> Any:
         return alg.lift(lambda: returning(Ok(self.value)))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Bound:
+    """``bind(plan, fn)``"""
+
     plan: PlanSpec
     fn: FnSpec
 
-    def build(self, alg: PlanAlgebra) -> Any:
+    def __repr__(self) -> str:
+        return f"bind({self.plan!r}, {self.fn!r})"
+
+    def build(self, alg: PlanAlgebra = LIBRARY) -> Any:
         return alg.bind(self.plan.build(alg), self.fn.build(alg))
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, repr=False)
 class Mapped:
+    """``map(plan, x ↦ x + k)``"""
+
     plan: PlanSpec
     k: int
 
-    def build(self, alg: PlanAlgebra) -> Any:
+    def __repr__(self) -> str:
+        return f"map({self.plan!r}, +{self.k})"
+
+    def build(self, alg: PlanAlgebra = LIBRARY) -> Any:
         return alg.fmap(self.plan.build(alg), lambda x: x + self.k)

@@ -42,7 +42,7 @@ def fn_specs() -> st.SearchStrategy[FnSpec]:
     return strategy
 
 
-def plan_specs() -> st.SearchStrategy[PlanSpec]:
+def plan_specs(max_leaves: int = 5) -> st.SearchStrategy[PlanSpec]:
     """Plans of ``int``: ``Ok`` and ``Err``, immediate and lifted, bound and mapped."""
     leaves: st.SearchStrategy[Any] = st.one_of(
         st.builds(Pure, small_ints), st.builds(Lift, small_ints), st.builds(Fail, codes)
@@ -50,6 +50,6 @@ def plan_specs() -> st.SearchStrategy[PlanSpec]:
     strategy: st.SearchStrategy[PlanSpec] = st.recursive(
         leaves,
         lambda inner: st.one_of(st.builds(Bound, inner, fn_specs()), st.builds(Mapped, inner, small_ints)),
-        max_leaves=5,
+        max_leaves=max_leaves,
     )
     return strategy
