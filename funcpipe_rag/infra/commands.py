@@ -10,57 +10,42 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 PROG = "funcpipe"
 
 
-def _rate(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if not 0.0 <= value <= 1.0:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 1, got {text}")
-    return value
+def _bounded(
+    convert: Callable[[str], float], what: str, low: float, high: float | None = None, *, above: bool = False
+) -> Callable[[str], Any]:
+    """An argparse ``type`` that converts a value and checks it lies in a range.
+
+    The range is ``[low, high]``, or ``(low, high]`` when ``above`` is true;
+    ``high=None`` leaves it open. Errors name the value and the range.
+    """
+
+    def parse(text: str) -> Any:
+        try:
+            value = convert(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
+        too_low = value <= low if above else value < low
+        if too_low or (high is not None and value > high):
+            bound = f"greater than {low:g}" if above else f"at least {low:g}"
+            rule = f"between {low:g} and {high:g}" if high is not None and not above else bound
+            raise argparse.ArgumentTypeError(f"must be {rule}, got {text}")
+        return value
+
+    return parse
 
 
-def _non_negative(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must not be negative, got {text}")
-    return value
-
-
-def _positive(text: str) -> float:
-    value = _non_negative(text)
-    if value == 0:
-        raise argparse.ArgumentTypeError("must be greater than 0")
-    return value
-
-
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not an integer: {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be at least 1, got {text}")
-    return value
-
-
-def _port(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a port number: {text!r}") from None
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"must be between 0 and 65535, got {text}")
-    return value
+_rate = _bounded(float, "a number", 0.0, 1.0)
+_non_negative = _bounded(float, "a number", 0.0)
+_positive = _bounded(float, "a number", 0.0, above=True)
+_positive_int = _bounded(int, "an integer", 1)
+_port = _bounded(int, "a port number", 0, 65535)
 
 
 def _fail(command: str, message: str) -> int:
