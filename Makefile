@@ -22,7 +22,7 @@ venv: $(STAMP)
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
 lab: $(STAMP) ## Start JupyterLab on notebooks/ with the workbook's kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
+	PATH="$(abspath $(BIN)):$$PATH" VIRTUAL_ENV="$(abspath $(VENV))" $(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
 test: $(STAMP) lint typecheck isolation unit notebooks-test ## Everything CI checks
 
