@@ -1,0 +1,43 @@
+"""The wrong algebras that laws cannot see are caught by purity and replay checks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from funcpipe_rag.result import ErrInfo, Ok, Result
+from funcpipe_rag.testing.laws import library_algebra, run
+from funcpipe_rag.testing.specs import PlanAlgebra
+from funcpipe_rag.testing.wrong import WRONG
+
+
+class Counter:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    async def tick(self) -> Result[int, ErrInfo]:
+        self.calls += 1
+        return Ok(self.calls)
+
+
+def purity_and_replay(alg: PlanAlgebra) -> tuple[int, list[Any], int]:
+    """Calls after building, results of two runs, calls after two runs."""
+    cap = Counter()
+    plan = alg.bind(alg.lift(cap.tick), lambda n: alg.pure(n * 10))
+    built = cap.calls
+    results = []
+    for _ in range(2):
+        try:
+            results.append(run(plan))
+        except RuntimeError as exc:  # "cannot reuse already awaited coroutine"
+            results.append(type(exc).__name__)
+    return built, results, cap.calls
+
+
+def test_the_library_is_pure_and_replayable() -> None:
+    assert purity_and_replay(library_algebra()) == (0, [Ok(10), Ok(20)], 2)
+
+
+def test_each_non_law_mistake_is_visible() -> None:
+    assert purity_and_replay(WRONG["eager bind"].algebra)[0] == 1  # ran while being built
+    assert purity_and_replay(WRONG["lift reuses its coroutine"].algebra)[1][1] == "RuntimeError"
+    assert purity_and_replay(WRONG["lift caches its result"].algebra)[1:] == ([Ok(10), Ok(10)], 1)
