@@ -29,9 +29,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from bench.common import Settings, clean_slate, fmt_met, log, ratios, rotate, summary
-from funcpipe_rag.domain.effects.async_ import async_bind, async_pure
 from funcpipe_rag.result import Ok
-from funcpipe_rag.teaching.closure_plan import closure_bind, closure_pure
+from funcpipe_rag.testing.specs import CLOSURE, LIBRARY, PlanAlgebra, chain
 
 FULL_SIZES = (10, 100, 300, 1_000, 10_000, 100_000, 1_000_000)
 TABLE_SIZES = (100, 10_000, 1_000_000)
@@ -94,63 +93,51 @@ async def raw_plain(n: int) -> tuple[float, float]:
     return 0.0, t1 - t0
 
 
-# ---- the library ------------------------------------------------------------------------
+# ---- the library and the seed's closures (same shapes, two algebras) ----------------------
 
 
-async def library_left(n: int, replay: list[float] | None = None) -> tuple[float, float]:
-    inc = lambda x: async_pure(x + 1)
+async def _left(alg: PlanAlgebra, n: int, replay: list[float] | None = None) -> tuple[float, float]:
     t0 = time.perf_counter()
-    plan: Any = async_pure(0)
-    for _ in range(n):
-        plan = async_bind(plan, inc)
+    plan = chain(alg, n)  # pure(0), then n left-nested binds of x -> pure(x + 1)
     t1 = time.perf_counter()
     res = await plan()
     t2 = time.perf_counter()
-    _check(res, Ok(n), "library left")
+    _check(res, Ok(n), f"{alg.name} left")
     if replay is not None:  # run the same plan again: the cost of replaying a built plan
         t3 = time.perf_counter()
         res = await plan()
         replay.append(time.perf_counter() - t3)
-        _check(res, Ok(n), "library left replay")
+        _check(res, Ok(n), f"{alg.name} left replay")
     return t1 - t0, t2 - t1
+
+
+async def _right(alg: PlanAlgebra, n: int) -> tuple[float, float]:
+    pure, bind = alg.pure, alg.bind
+
+    def step(k: int) -> Any:
+        return pure(k) if k == n else bind(pure(k + 1), step)
+
+    t0 = time.perf_counter()
+    res = await step(0)()
+    t1 = time.perf_counter()
+    _check(res, Ok(n), f"{alg.name} right")
+    return 0.0, t1 - t0
+
+
+async def library_left(n: int, replay: list[float] | None = None) -> tuple[float, float]:
+    return await _left(LIBRARY, n, replay)
 
 
 async def library_right(n: int) -> tuple[float, float]:
-    def step(k: int) -> Any:
-        return async_pure(k) if k == n else async_bind(async_pure(k + 1), step)
-
-    t0 = time.perf_counter()
-    res = await step(0)()
-    t1 = time.perf_counter()
-    _check(res, Ok(n), "library right")
-    return 0.0, t1 - t0
-
-
-# ---- the seed's closures -------------------------------------------------------------------
+    return await _right(LIBRARY, n)
 
 
 async def closure_left(n: int) -> tuple[float, float]:
-    inc = lambda x: closure_pure(x + 1)
-    t0 = time.perf_counter()
-    plan: Any = closure_pure(0)
-    for _ in range(n):
-        plan = closure_bind(plan, inc)
-    t1 = time.perf_counter()
-    res = await plan()
-    t2 = time.perf_counter()
-    _check(res, Ok(n), "closure left")
-    return t1 - t0, t2 - t1
+    return await _left(CLOSURE, n)
 
 
 async def closure_right(n: int) -> tuple[float, float]:
-    def step(k: int) -> Any:
-        return closure_pure(k) if k == n else closure_bind(closure_pure(k + 1), step)
-
-    t0 = time.perf_counter()
-    res = await step(0)()
-    t1 = time.perf_counter()
-    _check(res, Ok(n), "closure right")
-    return 0.0, t1 - t0
+    return await _right(CLOSURE, n)
 
 
 # ---- returns' FutureResult ----------------------------------------------------------------------
@@ -204,7 +191,6 @@ def gc_share_of_build(n: int, reps: int) -> dict[str, float]:
     """Diagnostic: ns per bind to build a left-nested chain with the cyclic GC on, and off."""
     import gc
 
-    inc = lambda x: async_pure(x + 1)
     on: list[float] = []
     off: list[float] = []
     for rep in range(reps):
@@ -214,9 +200,7 @@ def gc_share_of_build(n: int, reps: int) -> dict[str, float]:
                 gc.disable()
             try:
                 t0 = time.perf_counter()
-                plan: Any = async_pure(0)
-                for _ in range(n):
-                    plan = async_bind(plan, inc)
+                plan = chain(LIBRARY, n)
                 elapsed = time.perf_counter() - t0
             finally:
                 gc.enable()
