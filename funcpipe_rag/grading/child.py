@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import functools
-import importlib.util
 import io
 import json
 import os
@@ -24,7 +23,6 @@ import sys
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 MEMORY_EXIT = 86  # the child exits with this status after a MemoryError, to restart clean
@@ -152,16 +150,6 @@ def run_test(fn: Callable[[], Any], folder: Path, memory_mb: int) -> dict[str, A
     return outcome
 
 
-def load_test_module(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load graded tests from {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="funcpipe-grading-child")
     parser.add_argument("--plan", required=True)
@@ -180,7 +168,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     harness.configure(folder)
     modules = []
     for group in plan["groups"]:  # our own test modules, loaded before any submitted code runs
-        modules.append(load_test_module(Path(group["path"]), group["module"]))
+        modules.append(harness.load_test_module(Path(group["path"]), group["module"]))
     set_limits(memory_mb, int(plan["cpu_seconds"]))
     channel.send(event="ready")
     for group, module in zip(plan["groups"], modules, strict=True):

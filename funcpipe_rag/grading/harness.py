@@ -182,3 +182,17 @@ def reset() -> None:
         if isinstance(mod, ModuleType):
             sys.modules.pop(name, None)
     _State.modules = {}
+
+
+def load_test_module(path: Path, name: str) -> ModuleType:
+    """Import the graded-test file at ``path`` as module ``name`` (registered in ``sys.modules``).
+
+    Errors raised while the file runs propagate; ``ImportError`` if it cannot be loaded at all.
+    """
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot load graded tests from {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module

@@ -17,7 +17,6 @@ Robustness design:
 from __future__ import annotations
 
 import contextlib
-import importlib.util
 import json
 import os
 import secrets
@@ -35,7 +34,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
-from funcpipe_rag.grading.harness import meta_of
+from funcpipe_rag.grading.harness import load_test_module, meta_of
 from funcpipe_rag.grading.report import CoreReport, ExerciseReport, Report, TestResult
 
 IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".git", ".hypothesis")
@@ -87,16 +86,10 @@ def available_cores(tests_root: Path) -> list[str]:
 
 
 def _import_path(path: Path, name: str) -> ModuleType:
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise GraderError(f"cannot load graded tests from {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
     try:
-        spec.loader.exec_module(module)
+        return load_test_module(path, name)
     except Exception as exc:
         raise GraderError(f"the graded tests in {path} fail to import: {type(exc).__name__}: {exc}") from exc
-    return module
 
 
 _DISCOVERY = threading.Lock()  # graded modules are imported into sys.modules: one thread at a time
