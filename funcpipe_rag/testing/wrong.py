@@ -54,6 +54,93 @@ def bind_rewrites_err(plan: Any, f: Any) -> Any:
     return run
 
 
+def bind_drops_err_of_f(plan: Any, f: Any) -> Any:
+    """"Recovers" when the plan ``f`` returns fails: finishes with ``Ok`` of the value it had."""
+
+    async def run() -> Any:
+        res = await plan()
+        if isinstance(res, Err):
+            return res
+        after = await f(res.value)()
+        return after if isinstance(after, Ok) else Ok(res.value)
+
+    return run
+
+
+def bind_rewrites_err_of_f(plan: Any, f: Any) -> Any:
+    """Passes on an ``Err`` of the first plan untouched, but relabels one that ``f``'s plan returns."""
+
+    async def run() -> Any:
+        res = await plan()
+        if isinstance(res, Err):
+            return res
+        after = await f(res.value)()
+        if isinstance(after, Err):
+            return Err(ErrInfo("STEP_FAILED", after.error.message, after.error.path))
+        return after
+
+    return run
+
+
+def bind_loses_err_details(plan: Any, f: Any) -> Any:
+    """Keeps the error *code* of an ``Err`` but rebuilds it without its message and path."""
+
+    async def run() -> Any:
+        res = await plan()
+        if isinstance(res, Err):
+            return Err(ErrInfo(res.error.code, "failed"))
+        return await f(res.value)()
+
+    return run
+
+
+def bind_runs_plan_twice(plan: Any, f: Any) -> Any:
+    """Awaits the first plan twice (a leftover "check, then run"): every effect in it happens twice."""
+
+    async def run() -> Any:
+        await plan()
+        res = await plan()
+        if isinstance(res, Err):
+            return res
+        return await f(res.value)()
+
+    return run
+
+
+def bind_reassociates(plan: Any, f: Any) -> Any:
+    """Flattens ``bind(bind(m, f), g)`` into one step, but runs ``g`` before ``f``.
+
+    An "optimisation" of nested binds: the identities still hold (with ``pure``
+    on either side the order cannot show), so only associativity sees it.
+    """
+    inner = getattr(plan, "_bound", None)
+    if inner is not None:
+        m, first = inner
+        return bind_reassociates(m, lambda x: bind_reassociates(f(x), first))
+
+    async def run() -> Any:
+        res = await plan()
+        if isinstance(res, Err):
+            return res
+        return await f(res.value)()
+
+    run._bound = (plan, f)  # type: ignore[attr-defined]
+    return run
+
+
+def map_calls_f_twice(plan: Any, f: Any) -> Any:
+    """Calls ``f`` once to "check" the value and again to build the result."""
+
+    async def run() -> Any:
+        res = await plan()
+        if isinstance(res, Err):
+            return res
+        f(res.value)
+        return Ok(f(res.value))
+
+    return run
+
+
 def lift_reuses_coroutine(make: Any) -> Any:
     """Makes one coroutine and hands the same one to every run."""
     box: list[Any] = []
@@ -87,8 +174,8 @@ def with_parts(name: str, **changes: Callable[..., Any]) -> PlanAlgebra:
     """The closure algebra with some primitives replaced; ``map`` follows a replaced ``bind``."""
     parts: dict[str, Any] = {"pure": CLOSURE.pure, "bind": CLOSURE.bind, "lift": CLOSURE.lift, **changes}
     bind, pure = parts["bind"], parts["pure"]
-    mapper = (lambda plan, f: bind(plan, lambda x: pure(f(x)))) if "bind" in changes else CLOSURE.map
-    return PlanAlgebra(name, pure, bind, parts["lift"], mapper)
+    derived = (lambda plan, f: bind(plan, lambda x: pure(f(x)))) if "bind" in changes else CLOSURE.map
+    return PlanAlgebra(name, pure, bind, parts["lift"], parts.get("map", derived))
 
 
 @dataclass(frozen=True)
@@ -119,5 +206,28 @@ WRONG: dict[str, Wrong] = {
     ),
     "pure wraps twice": Wrong(
         with_parts("pure wraps twice", pure=pure_wraps_twice), "a pure that wraps its value in Ok twice"
+    ),
+    "bind drops Err of f": Wrong(
+        with_parts("bind drops Err of f", bind=bind_drops_err_of_f),
+        "a bind that turns an Err returned by f's plan back into Ok",
+    ),
+    "bind rewrites Err of f": Wrong(
+        with_parts("bind rewrites Err of f", bind=bind_rewrites_err_of_f),
+        "a bind that rewrites the code of an Err returned by f's plan",
+    ),
+    "bind loses Err details": Wrong(
+        with_parts("bind loses Err details", bind=bind_loses_err_details),
+        "a bind that keeps an Err's code but loses its message and path",
+    ),
+    "bind runs its plan twice": Wrong(
+        with_parts("bind runs its plan twice", bind=bind_runs_plan_twice),
+        "a bind that runs its first plan twice on every run",
+    ),
+    "bind reassociates": Wrong(
+        with_parts("bind reassociates", bind=bind_reassociates),
+        "a bind that flattens nested binds but runs their steps in the wrong order",
+    ),
+    "map calls f twice": Wrong(
+        with_parts("map calls f twice", map=map_calls_f_twice), "a map that calls its function twice"
     ),
 }

@@ -36,9 +36,21 @@ def test_closure_version_satisfies_law(law: str) -> None:
         ("bind ignores f", "left identity"),
         ("bind rewrites Err", "right identity"),
         ("pure wraps twice", "right identity"),
+        ("bind drops Err of f", "left identity"),
+        ("bind rewrites Err of f", "left identity"),
+        ("bind loses Err details", "right identity"),
+        ("bind reassociates", "associativity"),
     ],
 )
 def test_law_catches_a_wrong_primitive(wrong: str, law: str) -> None:
     # A wrong pure can also make a later step crash (Ok(Ok(x)) + 1): any failure counts as caught.
     with pytest.raises((AssertionError, TypeError)):
         bind_law_properties(WRONG[wrong].algebra, max_examples=200)[law]()
+
+
+def test_a_reassociating_bind_breaks_associativity_only() -> None:
+    laws = bind_law_properties(WRONG["bind reassociates"].algebra, max_examples=200)
+    laws["left identity"]()
+    laws["right identity"]()
+    with pytest.raises(AssertionError, match="associativity"):
+        laws["associativity"]()
