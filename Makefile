@@ -6,7 +6,7 @@ STAMP  := $(VENV)/.funcpipe-installed
 KERNEL := funcpipe-m08
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: lab test lint typecheck isolation unit notebooks-test notebooks exercises grade gradescope demo serve bench clean
+.PHONY: lab test lint typecheck isolation unit notebooks-test notebooks exercises course-files grade gradescope demo serve bench clean
 
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
@@ -46,6 +46,9 @@ notebooks: $(STAMP) ## Re-execute every notebook in place
 
 exercises: $(STAMP) ## Regenerate exercises/ from solutions/ (add FORCE=1 to overwrite edited files)
 	$(BIN)/funcpipe make-exercises $(if $(FORCE),--force,)
+
+course-files: $(STAMP) ## Regenerate the README course map and the Classroom files from funcpipe_rag/course.py
+	$(BIN)/python -m funcpipe_rag.tools.course_files write
 
 grade: $(STAMP) ## Grade exercises/ (CORE=m08c01 to pick one)
 	$(BIN)/funcpipe grade $(CORE)

@@ -146,21 +146,22 @@ def targets(results: dict[str, Any]) -> Table:
     gr = results.get("grading")
     if gr:
         if gr["status"] == "ok":
-            w = gr["solutions"]["wall_s"]
-            t.add(
-                "grade m08c01 solutions",
-                "<= 3 s",
-                f"{w['median']:.2f} s [{w['min']:.2f}-{w['max']:.2f}]",
-                fmt_met(gr["solutions"]["target_met"]),
-            )
-            t.add(
-                "grade m08c01 infinite loop",
-                "ends (per-test limit)",
-                f"{gr['infinite_loop']['wall_s']['median']:.1f} s",
-                fmt_met(gr["infinite_loop"]["bounded"]),
-            )
+            for core, entry in grading.per_core(gr).items():
+                w = entry["solutions"]["wall_s"]
+                t.add(
+                    f"grade {core} solutions",
+                    "<= 3 s",
+                    f"{w['median']:.2f} s [{w['min']:.2f}-{w['max']:.2f}]",
+                    fmt_met(entry["solutions"]["target_met"]),
+                )
+                t.add(
+                    f"grade {core} infinite loop",
+                    "ends (per-test limit)",
+                    f"{entry['infinite_loop']['wall_s']['median']:.1f} s",
+                    fmt_met(entry["infinite_loop"]["bounded"]),
+                )
         else:
-            t.add("grade m08c01", "<= 3 s", f"unavailable: {gr['reason']}", "n/a")
+            t.add("grade", "<= 3 s", f"unavailable: {gr['reason']}", "n/a")
     nb = results.get("notebooks")
     if nb:
         if nb["status"] == "ok":

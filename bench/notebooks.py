@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import NOT_AVAILABLE, Settings, Table, fmt_met, fmt_seconds, log, summary
+from funcpipe_rag.course import workbook_root
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = workbook_root() or Path.cwd()
 NOTEBOOKS = ROOT / "notebooks"
 KERNEL = "funcpipe-m08"
 TARGET_S = 60.0

@@ -17,25 +17,27 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path
 
+from funcpipe_rag.course import workbook_root
 from funcpipe_rag.grading.harness import SubmissionError, load, points, require
 from funcpipe_rag.grading.report import CoreReport, ExerciseReport, Report, TestResult
-from funcpipe_rag.grading.runner import GraderError, Limits, default_tests_root, grade_folder
+from funcpipe_rag.grading.runner import DEFAULT_LIMITS, GraderError, Limits, default_tests_root, grade_folder
 
 
 def default_submission() -> Path:
     """``exercises/`` in the current folder, else the checkout's ``exercises/``."""
     here = Path.cwd() / "exercises"
-    if here.is_dir():
+    root = workbook_root()
+    if here.is_dir() or root is None:
         return here
-    return Path(__file__).resolve().parents[2] / "exercises"
+    return root / "exercises"
 
 
 def grade(
     cores: str | Iterable[str] | None = None,
     submission: str | Path | None = None,
     *,
-    time_limit: float = 15.0,
-    memory_mb: int = 1024,
+    time_limit: float = DEFAULT_LIMITS.time_limit,
+    memory_mb: int = DEFAULT_LIMITS.memory_mb,
     tests: str | Path | None = None,
 ) -> Report:
     """Grade ``submission`` (default ``exercises/``) on ``cores`` (default: all).

@@ -15,7 +15,10 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-ROOT = Path(__file__).resolve().parents[2]
+from funcpipe_rag.course import workbook_root
+from funcpipe_rag.grading.runner import DEFAULT_LIMITS
+
+ROOT = workbook_root() or Path.cwd()
 
 
 def _positive(text: str) -> float:
@@ -114,8 +117,10 @@ def register(sub: Any) -> None:
     grade.add_argument("--submission", metavar="DIR", help="folder of <core>/ folders (default exercises/)")
     grade.add_argument("--format", choices=("table", "json", "gradescope"), default="table")
     grade.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
-    grade.add_argument("--time-limit", type=_positive, default=15.0, metavar="SECONDS", help="per test")
-    grade.add_argument("--memory-mb", type=int, default=1024, metavar="MB", help="address-space limit")
+    grade.add_argument("--time-limit", type=_positive, default=DEFAULT_LIMITS.time_limit, metavar="SECONDS",
+                       help="per test")
+    grade.add_argument("--memory-mb", type=int, default=DEFAULT_LIMITS.memory_mb, metavar="MB",
+                       help="address-space limit")
     grade.add_argument("--tests", metavar="DIR", help="graded tests (default tests/grading)")
     grade.add_argument("--quiet", action="store_true", help="table without failure details")
     grade.add_argument("--fail-under", type=float, metavar="PERCENT",

@@ -54,9 +54,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+from funcpipe_rag.course import workbook_root
 from funcpipe_rag.grading.generate import BEGIN, END, exercise_text
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = workbook_root() or Path.cwd()
 SOLUTIONS = ROOT / "solutions"
 CHAFFS = ROOT / "tests" / "grading" / "chaffs"
 HOSTILE = ROOT / "tests" / "grading" / "hostile"

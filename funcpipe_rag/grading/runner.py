@@ -34,6 +34,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
+from funcpipe_rag import course
+from funcpipe_rag.course import workbook_root
 from funcpipe_rag.grading.harness import load_test_module, meta_of
 from funcpipe_rag.grading.report import CoreReport, ExerciseReport, Report, TestResult
 
@@ -47,6 +49,10 @@ class Limits:
     time_limit: float = 15.0
     memory_mb: int = 1024
     startup: float = 60.0
+
+
+DEFAULT_LIMITS = Limits()
+"""The grader's default limits: ``grade()`` and ``funcpipe grade`` both start from these."""
 
 
 @dataclass
@@ -72,17 +78,15 @@ def default_tests_root() -> Path:
     env = os.environ.get("FUNCPIPE_GRADING_TESTS")
     if env:
         return Path(env)
-    here = Path(__file__).resolve().parents[2] / "tests" / "grading"
-    if here.is_dir():
-        return here
+    root = workbook_root()
+    if root is not None:
+        return root / "tests" / "grading"
     return Path.cwd() / "tests" / "grading"
 
 
 def available_cores(tests_root: Path) -> list[str]:
-    return sorted(
-        p.name for p in tests_root.iterdir()
-        if p.is_dir() and p.name.startswith("m") and any(p.glob("test_*.py"))
-    ) if tests_root.is_dir() else []
+    """The available cores of the course registry whose graded tests are under ``tests_root``."""
+    return [c.slug for c in course.available() if any((tests_root / c.slug).glob("test_*.py"))]
 
 
 def _import_path(path: Path, name: str) -> ModuleType:

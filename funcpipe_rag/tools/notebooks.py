@@ -26,6 +26,8 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from funcpipe_rag.course import workbook_root
+
 KERNEL_NAME = "funcpipe-m08"
 KERNEL_DISPLAY_NAME = "FuncPipe M08 (Python 3)"
 RAISES = "# NBVAL_RAISES_EXCEPTION"
@@ -77,7 +79,7 @@ def _text_outputs(cell: Any) -> Iterator[str]:
 
 def _machine_paths() -> list[str]:
     """Absolute paths that identify this machine: home, working directory, repository."""
-    candidates = {str(Path.home()), os.getcwd(), str(Path(__file__).resolve().parents[2])}
+    candidates = {str(Path.home()), os.getcwd(), str(workbook_root() or Path.cwd())}
     return sorted((c for c in candidates if len(c) > 1), key=len, reverse=True)
 
 

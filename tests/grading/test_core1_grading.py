@@ -12,11 +12,12 @@ from pathlib import Path
 import pytest
 from grading_support import ROOT, in_parallel
 
+from funcpipe_rag import course
 from funcpipe_rag.grading import Report, grade
 from funcpipe_rag.grading.mutants import Spec, list_chaffs, load_chaff, write_chaff
 
 CORE = "m08c01"
-EXERCISES = ["ex01_primitives", "ex02_user_pipeline", "ex03_bounded_embedding", "ex04_properties"]
+EXERCISES = [e.slug for e in course.core(CORE).exercises]
 
 
 @pytest.fixture(scope="module")

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from grading_support import ROOT
 
+from funcpipe_rag import course
 from funcpipe_rag.grading import Report, TestResult
 from funcpipe_rag.grading.report import CoreReport, ExerciseReport
 
@@ -87,7 +88,6 @@ def test_gradescope_zip(tmp_path: Path) -> None:
     with zipfile.ZipFile(out) as zf:
         names = set(zf.namelist())
         assert {"setup.sh", "run_autograder", "pyproject.toml"} <= names
-        assert "tests/grading/m08c01/test_ex01_primitives.py" in names
         assert "funcpipe_rag/grading/runner.py" in names
         assert not any("chaffs/" in n or "hostile/" in n or "__pycache__" in n for n in names)
         for script in ("setup.sh", "run_autograder"):
@@ -95,14 +95,18 @@ def test_gradescope_zip(tmp_path: Path) -> None:
             assert mode & stat.S_IXUSR, f"{script} is not executable"
         run = zf.read("run_autograder").decode()
         assert "/autograder/submission" in run and "/autograder/results/results.json" in run
-        assert "--format gradescope" in run and "m08c01" in run
+        assert "--format gradescope" in run
+        for core in course.available():
+            assert core.slug in run
+            assert f"tests/grading/{core.slug}/test_{core.exercises[0].slug}.py" in names
 
 
 def test_classroom_configuration_runs_the_grader() -> None:
     config = json.loads((ROOT / ".github" / "classroom" / "autograding.json").read_text())
-    assert config["tests"], "no autograding tests configured"
-    for test in config["tests"]:
-        assert test["run"].startswith("funcpipe grade m08c01")
-        assert test["points"] > 0
+    expected = [(c.slug, e) for c in course.available() for e in c.exercises]
+    assert len(config["tests"]) == len(expected), "one autograding test per exercise of every available core"
+    for test, (slug, exercise) in zip(config["tests"], expected, strict=True):
+        assert test["run"].startswith(f"funcpipe grade {slug}/{exercise.slug}")
+        assert test["points"] == exercise.points > 0
     workflow = (ROOT / ".github" / "workflows" / "classroom.yml").read_text()
     assert "funcpipe grade" in workflow

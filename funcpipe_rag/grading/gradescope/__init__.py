@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import stat
 import zipfile
+from importlib import resources
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-ROOT = HERE.parents[2]
+from funcpipe_rag.course import workbook_root
+
+ROOT = workbook_root() or Path.cwd()
 
 # What the image needs to install the package and find the graded tests.
 INCLUDE_FILES = ("pyproject.toml", "README.md", "environment.yml")
@@ -32,7 +34,8 @@ def build_zip(output: Path, cores: list[str], *, root: Path = ROOT) -> list[str]
     executable = (stat.S_IFREG | 0o755) << 16
     with zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for script in ("setup.sh", "run_autograder"):
-            text = (HERE / script).read_text(encoding="utf-8").replace("@CORES@", " ".join(cores))
+            text = resources.files(__name__).joinpath(script).read_text(encoding="utf-8")
+            text = text.replace("@CORES@", " ".join(cores))
             info = zipfile.ZipInfo(script, date_time=(2024, 1, 1, 0, 0, 0))
             info.external_attr = executable
             info.compress_type = zipfile.ZIP_DEFLATED

@@ -1,0 +1,102 @@
+"""The course registry: the one description of Module 8's cores, from which everything else is derived.
+
+The README's course map, the grader's list of cores, the GitHub Classroom
+files, the benchmarks' grading section and the cross-core grading tests all
+read :data:`CORES`; nothing else lists the cores or their exercises. Adding a
+core is its folders (``notebooks/``, ``solutions/``, ``exercises/``,
+``tests/grading/``) plus one entry here, with ``status="available"`` once
+its notebook and graded exercises exist. An exercise's ``points`` must equal
+the sum of its graded tests' points (a test checks).
+
+:func:`workbook_root` is the one place that finds the checkout from this
+file's location; every other path in the package is computed from it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One graded exercise, ``exercises/<core>/<slug>.py``, graded by
+    ``tests/grading/<core>/test_<slug>.py``.
+
+    ``points`` is the sum of the points of its graded tests.
+    """
+
+    slug: str  # "ex01_primitives"
+    title: str
+    points: int
+
+
+@dataclass(frozen=True)
+class Core:
+    """One core of the module: its notebook, its exercises, and whether learners can take it yet."""
+
+    number: int
+    slug: str  # "m08c01"
+    title: str
+    topic: str
+    notebook: str | None  # "notebooks/m08c01_async_descriptions.ipynb", relative to the workbook root
+    exercises: tuple[Exercise, ...]
+    status: Literal["available", "planned"]
+
+
+def _planned(number: int, title: str, topic: str) -> Core:
+    return Core(number, f"m08c{number:02d}", title, topic, None, (), "planned")
+
+
+CORES: tuple[Core, ...] = (
+    Core(
+        1,
+        "m08c01",
+        "async/await as descriptions of steps",
+        "`AsyncPlan`, the bind laws, description purity, replay, interpreter isolation",
+        "notebooks/m08c01_async_descriptions.ipynb",
+        (
+            Exercise("ex01_primitives", "Build the primitives", 14),
+            Exercise("ex02_user_pipeline", "The user pipeline as a plan", 10),
+            Exercise("ex03_bounded_embedding", "Bounded embedding of chunks", 11),
+            Exercise("ex04_properties", "Write the properties yourself", 10),
+        ),
+        "available",
+    ),
+    _planned(2, "Async generators and streams", "`AsyncGen`, lazy streams that always close their sources"),
+    _planned(3, "Bounded concurrency and backpressure", "`async_gen_bounded_map`, `BackpressurePolicy`"),
+    _planned(4, "Retry and timeout policies as data", "`RetryPolicy`, `TimeoutPolicy`, resilient plans"),
+    _planned(5, "Deterministic testing with fake time", "one virtual clock for sleep, timeout and now"),
+    _planned(6, "Rate limiting and fairness", "`RateLimitPolicy`, `FairnessPolicy`, fair merges"),
+    _planned(7, "A pure synchronous core inside async edges", "`lift_sync`, executors, the GIL"),
+    _planned(8, "Async adapters for real services", "httpx and aiosqlite adapters, the error taxonomy"),
+    _planned(9, "Size- and time-based batching of streams", "`ChunkPolicy`, `async_gen_chunk`"),
+    _planned(10, "Law-like properties of whole async pipelines", "idempotence, at-most-once, cancellation"),
+)
+"""Every core of the module, in course order."""
+
+
+def core(slug: str) -> Core:
+    """The core called ``slug`` (``"m08c01"``); ``KeyError`` naming the valid slugs otherwise."""
+    for c in CORES:
+        if c.slug == slug:
+            return c
+    raise KeyError(f"no core {slug!r}; the cores are {', '.join(c.slug for c in CORES)}")
+
+
+def available() -> tuple[Core, ...]:
+    """The cores learners can take now (notebook and graded exercises exist), in course order."""
+    return tuple(c for c in CORES if c.status == "available")
+
+
+def workbook_root() -> Path | None:
+    """The checkout this package runs from: the folder holding ``tests/grading``, ``solutions``,
+    ``exercises`` and ``notebooks``.
+
+    ``None`` when the package is installed without its workbook (a
+    Gradescope image, a wheel); callers then fall back to the current folder
+    or an explicit option.
+    """
+    root = Path(__file__).resolve().parent.parent
+    return root if (root / "tests" / "grading").is_dir() else None
