@@ -30,7 +30,7 @@ from typing import Any
 
 from bench.common import Settings, clean_slate, fmt_met, log, ratios, rotate, summary
 from funcpipe_rag.result import Ok
-from funcpipe_rag.testing.specs import CLOSURE, LIBRARY, PlanAlgebra, chain
+from funcpipe_rag.testing import CLOSURE, LIBRARY, PlanAlgebra, chain
 
 FULL_SIZES = (10, 100, 300, 1_000, 10_000, 100_000, 1_000_000)
 TABLE_SIZES = (100, 10_000, 1_000_000)

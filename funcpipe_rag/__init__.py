@@ -1,11 +1,76 @@
 """funcpipe_rag: the library behind the Module 8 workbook, Async FuncPipe & Backpressure.
 
-The pure core lives in :mod:`funcpipe_rag.domain` and :mod:`funcpipe_rag.rag`;
-everything that drives a plan or talks to the outside world lives in
-:mod:`funcpipe_rag.infra`.
+Everything a lesson or an exercise types is imported from here::
+
+    from funcpipe_rag import Ok, Err, ErrInfo, ErrorCode, async_pure, async_bind, perform_async
+
+* results: ``Result = Ok | Err``, ``ErrInfo(code, msg, stage=None, path=(),
+  cause=None, ctx=None)``, the closed taxonomy ``ErrorCode``, ``assert_never``;
+* ``AsyncPlan`` and its combinators: ``async_pure``, ``async_from_result``,
+  ``async_lift``, ``async_bind``, ``async_map``, ``async_gather``, ``settle``;
+* the capability protocols the core depends on: ``HttpClientCap``, ``DbCap``,
+  ``EmbeddingCap``, ``ChunkStoreCap``;
+* the shell's drivers: ``perform_async`` (in async code), ``run_plan`` (a plan
+  from synchronous code, also inside a running loop), ``run_sync``;
+* the Module 7 recap: ``IOPlan``, ``io_pure``, ``io_from_result``,
+  ``io_delay``, ``io_bind``, ``io_map`` and its driver ``perform``.
+
+The chapter's module paths work too (``funcpipe_rag.domain.effects.async_``,
+``funcpipe_rag.result.types``, ``funcpipe_rag.infra.adapters.async_runtime``).
+Test material (fakes, virtual time, generated plans, laws) is in
+:mod:`funcpipe_rag.testing`, lesson helpers in :mod:`funcpipe_rag.teaching`,
+the course's map in :mod:`funcpipe_rag.course`, the grader in
+:mod:`funcpipe_rag.grading`. A module whose name starts with ``_`` is
+internal and may change without notice.
+
+The pure core (:mod:`funcpipe_rag.domain`, :mod:`funcpipe_rag.rag`) never
+imports the shell (:mod:`funcpipe_rag.infra`); only the shell drives plans.
 """
 
+from funcpipe_rag.domain.effects.async_ import (
+    AsyncPlan,
+    async_bind,
+    async_from_result,
+    async_gather,
+    async_lift,
+    async_map,
+    async_pure,
+    settle,
+)
+from funcpipe_rag.domain.effects.io_plan import IOPlan, io_bind, io_delay, io_from_result, io_map, io_pure
+from funcpipe_rag.domain.errors import ErrorCode
+from funcpipe_rag.domain.ports import ChunkStoreCap, DbCap, EmbeddingCap, HttpClientCap
+from funcpipe_rag.infra.runtime import perform, perform_async, run_plan, run_sync
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result, assert_never
 
-__all__ = ["Err", "ErrInfo", "Ok", "Result", "assert_never"]
+__all__ = [
+    "AsyncPlan",
+    "ChunkStoreCap",
+    "DbCap",
+    "EmbeddingCap",
+    "Err",
+    "ErrInfo",
+    "ErrorCode",
+    "HttpClientCap",
+    "IOPlan",
+    "Ok",
+    "Result",
+    "assert_never",
+    "async_bind",
+    "async_from_result",
+    "async_gather",
+    "async_lift",
+    "async_map",
+    "async_pure",
+    "io_bind",
+    "io_delay",
+    "io_from_result",
+    "io_map",
+    "io_pure",
+    "perform",
+    "perform_async",
+    "run_plan",
+    "run_sync",
+    "settle",
+]
 __version__ = "0.8.0"

@@ -47,7 +47,7 @@ from typing import Any, Protocol
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funcpipe_rag import Err, ErrInfo, Ok, Result
+from funcpipe_rag import Err, ErrInfo, ErrorCode, Ok, Result
 
 Plan = Callable[[], Awaitable[Result[Any, ErrInfo]]]
 

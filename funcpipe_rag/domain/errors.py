@@ -25,14 +25,27 @@ NOT_FOUND   the requested record does not exist (HTTP 404)
 VALIDATION  a record or input line is malformed
 ========== ==========================================================
 
+Boundary code (an exception that a boundary deliberately turned into a value):
+
+========== ==========================================================
+UNEXPECTED  a wrapped call raised (``io_delay``); the message names the exception
+========== ==========================================================
+
+The taxonomy is closed: every ``ErrInfo`` the library builds takes its code
+from :class:`ErrorCode` (a test reads the source to check it). Build one as
+``ErrInfo(ErrorCode.NOT_FOUND, "no user 42", path=("users", "42"))``; the
+member is stored as its plain string.
+
 Pure: this module imports nothing from the shell.
 """
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from funcpipe_rag.result import ErrInfo
+if TYPE_CHECKING:
+    from funcpipe_rag.result import ErrInfo
 
 
 class ErrorCode(StrEnum):
@@ -47,6 +60,7 @@ class ErrorCode(StrEnum):
     DB = "DB"
     NOT_FOUND = "NOT_FOUND"
     VALIDATION = "VALIDATION"
+    UNEXPECTED = "UNEXPECTED"
 
 
 INFRA_CODES: frozenset[ErrorCode] = frozenset(
@@ -66,11 +80,6 @@ RETRYABLE_CODES: frozenset[ErrorCode] = frozenset(
     {ErrorCode.RATE_LIMIT, ErrorCode.TRANSIENT, ErrorCode.TIMEOUT, ErrorCode.NETWORK}
 )
 """Failures that may go away if the same request is sent again later."""
-
-
-def error(code: ErrorCode, message: str, path: tuple[str | int, ...] = ()) -> ErrInfo:
-    """An :class:`ErrInfo` with ``code`` stored as a plain ``str`` (so it prints and serialises cleanly)."""
-    return ErrInfo(code.value, message, path)
 
 
 def is_retryable(info: ErrInfo) -> bool:

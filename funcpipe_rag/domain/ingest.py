@@ -1,4 +1,4 @@
-"""RAG ingestion that survives per-chunk failures, and search over stored chunks.
+"""RAG ingestion that survives per-chunk failures: every chunk stored, dropped as a duplicate, or reported.
 
 :func:`async_rag_pipeline` (in :mod:`funcpipe_rag.domain.rag_async`) stops at
 the first chunk that fails to embed. Against a real service that is the wrong
@@ -12,73 +12,28 @@ here *settle* every chunk instead — each one ends up in exactly one bucket:
 * **failed**: its embedding (or the write of its batch) failed; the
   :class:`ChunkFailure` carries the ``ErrInfo`` with its taxonomy code.
 
-Everything here is pure description: building a plan calls no capability,
-and the corpus parser touches no file.
+Everything here is pure description: building a plan calls no capability.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
 
-from funcpipe_rag.domain.effects.async_ import async_gather
-from funcpipe_rag.domain.effects.async_.plan import AsyncPlan, async_bind, async_lift, async_map
-from funcpipe_rag.domain.errors import ErrorCode, error
+from funcpipe_rag.domain.chunk_ids import chunk_label
+from funcpipe_rag.domain.effects.async_ import (
+    AsyncPlan,
+    async_bind,
+    async_gather,
+    async_lift,
+    async_map,
+    settle,
+)
 from funcpipe_rag.domain.ports import ChunkStoreCap, EmbeddingCap
 from funcpipe_rag.domain.rag_async import embed_chunk
-from funcpipe_rag.rag import (
-    ChunkWithoutEmbedding,
-    EmbeddedChunk,
-    RawDoc,
-    cosine,
-    structural_dedup_chunks,
-)
+from funcpipe_rag.rag import ChunkWithoutEmbedding, EmbeddedChunk, structural_dedup_chunks
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
-
-A = TypeVar("A")
-
-
-def chunk_key(model: str, text: str) -> str:
-    """The stable id of a chunk's content: a hex digest of the model name and the text.
-
-    It is the same key :func:`~funcpipe_rag.rag.structural_dedup_chunks` uses
-    (the vector is a function of model and text), so a store keyed by it
-    never holds two copies of one text, even across runs that happened to
-    keep different first occurrences.
-    """
-    digest = hashlib.blake2b(digest_size=16)
-    digest.update(model.encode())
-    digest.update(b"\x00")
-    digest.update(text.encode("utf-8", "surrogatepass"))
-    return digest.hexdigest()
-
-
-def chunk_id(chunk: EmbeddedChunk) -> str:
-    """:func:`chunk_key` of an embedded chunk."""
-    return chunk_key(chunk.embedding.model, chunk.text.content)
-
-
-def chunk_label(chunk: ChunkWithoutEmbedding | EmbeddedChunk) -> str:
-    """A short human-readable name of a chunk: ``doc_id#index``."""
-    return f"{chunk.doc_id}#{chunk.index}"
-
-
-def settle(plan: AsyncPlan[A]) -> AsyncPlan[Result[A, ErrInfo]]:
-    """The plan that runs ``plan`` and always succeeds, with ``plan``'s ``Result`` as its value.
-
-    Use it to stop one failure from short-circuiting a gather or a bind
-    chain: ``async_gather([settle(p) for p in plans])`` runs every plan and
-    returns every outcome. Exceptions and cancellation still propagate.
-    """
-
-    async def run() -> Result[Result[A, ErrInfo], ErrInfo]:
-        return Ok(await plan())  # awaiting inside a coroutine body describes; it does not drive
-
-    return async_lift(run)
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,61 +123,3 @@ def ingest_chunks(
         )
 
     return async_bind(embed_all, write)
-
-
-@dataclass(frozen=True, slots=True)
-class Hit:
-    """One search result: a stored chunk and its cosine similarity to the query."""
-
-    score: float
-    chunk: EmbeddedChunk
-
-
-def rank(query: Sequence[float], chunks: Iterable[EmbeddedChunk], k: int) -> list[Hit]:
-    """The ``k`` chunks most similar to ``query`` by cosine, best first.
-
-    Ties are broken by ``(doc_id, index)`` so the answer is deterministic.
-    Chunks whose vector length differs from the query's are skipped.
-    """
-    hits = [
-        Hit(cosine(query, c.embedding.vector), c) for c in chunks if len(c.embedding.vector) == len(query)
-    ]
-    hits.sort(key=lambda h: (-h.score, h.chunk.doc_id, h.chunk.index))
-    return hits[: max(k, 0)]
-
-
-def search(query: str, embedder: EmbeddingCap, store: ChunkStoreCap, k: int) -> AsyncPlan[list[Hit]]:
-    """Describe answering ``query``: embed it, read every stored chunk, return the top ``k``."""
-    return async_bind(
-        async_lift(lambda: embedder.embed(query)),
-        lambda vector: async_map(async_lift(store.all_chunks), lambda chunks: rank(vector, chunks, k)),
-    )
-
-
-def parse_corpus_line(line: str, lineno: int) -> Result[RawDoc | None, ErrInfo]:
-    """Parse one line of a JSONL corpus into a :class:`~funcpipe_rag.rag.RawDoc`.
-
-    A line is a JSON object with non-empty string fields ``id`` and ``text``
-    and an optional string ``title`` (default: the id). A blank line gives
-    ``Ok(None)``. Anything else is ``Err(VALIDATION)`` with path
-    ``("line", lineno)`` and a message naming the problem.
-    """
-    where: tuple[str | int, ...] = ("line", lineno)
-    if not line.strip():
-        return Ok(None)
-    try:
-        raw: Any = json.loads(line)
-    except ValueError as exc:
-        return Err(error(ErrorCode.VALIDATION, f"not valid JSON ({exc})", where))
-    if not isinstance(raw, dict):
-        return Err(error(ErrorCode.VALIDATION, f"expected a JSON object, got {type(raw).__name__}", where))
-    fields: dict[str, str] = {}
-    for name in ("id", "text"):
-        value = raw.get(name)
-        if not isinstance(value, str) or not value.strip():
-            return Err(error(ErrorCode.VALIDATION, f"field {name!r} must be a non-empty string", where))
-        fields[name] = value
-    title = raw.get("title", fields["id"])
-    if not isinstance(title, str):
-        return Err(error(ErrorCode.VALIDATION, "field 'title' must be a string", where))
-    return Ok(RawDoc(doc_id=fields["id"], title=title, text=fields["text"]))

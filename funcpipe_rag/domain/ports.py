@@ -2,7 +2,7 @@
 
 The core depends on these protocols only. Real adapters
 (:mod:`funcpipe_rag.infra.adapters`) and the recording fakes
-(:mod:`funcpipe_rag.infra.adapters.fakes`) implement them; the shell decides
+(:mod:`funcpipe_rag.testing`) implement them; the shell decides
 which one a plan gets. Every method is ``async`` and reports expected failures
 as ``Err`` rather than raising.
 """

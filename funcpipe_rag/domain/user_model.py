@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from funcpipe_rag.domain.errors import ErrorCode
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
 
@@ -27,21 +28,22 @@ def validate_user(raw: Mapping[str, Any]) -> Result[UserProfile, ErrInfo]:
     ``"VALIDATION"`` and a ``path`` naming the offending field.
     """
     if not isinstance(raw, Mapping):
-        return Err(ErrInfo("VALIDATION", f"expected a JSON object, got {type(raw).__name__}"))
+        return Err(ErrInfo(ErrorCode.VALIDATION, f"expected a JSON object, got {type(raw).__name__}"))
     fields: dict[str, str] = {}
     for name in ("id", "name"):
         value = raw.get(name)
         if name == "id" and isinstance(value, int) and not isinstance(value, bool):
             value = str(value)
         if not isinstance(value, str) or not value.strip():
-            return Err(ErrInfo("VALIDATION", f"field {name!r} must be a non-empty string", (name,)))
+            msg = f"field {name!r} must be a non-empty string"
+            return Err(ErrInfo(ErrorCode.VALIDATION, msg, path=(name,)))
         fields[name] = value.strip()
     email = raw.get("email")
     if email is None:
         return Ok(UserProfile(id=fields["id"], name=fields["name"]))
     if not isinstance(email, str):
-        return Err(ErrInfo("VALIDATION", "field 'email' must be a string", ("email",)))
+        return Err(ErrInfo(ErrorCode.VALIDATION, "field 'email' must be a string", path=("email",)))
     local, at, domain = email.strip().partition("@")
     if not at or not local or not domain or "@" in domain:
-        return Err(ErrInfo("VALIDATION", "field 'email' must look like name@host", ("email",)))
+        return Err(ErrInfo(ErrorCode.VALIDATION, "field 'email' must look like name@host", path=("email",)))
     return Ok(UserProfile(id=fields["id"], name=fields["name"], email=email.strip()))

@@ -1,1 +1,7 @@
-"""The imperative shell: interpreters, real adapters and fakes."""
+"""The imperative shell: everything that drives a plan or talks to the outside world.
+
+``runtime`` (the drivers), ``adapters/`` (real HTTP, embedding and SQLite
+adapters), ``service/`` (the local users/embeddings service and its hosting),
+``demos/`` (the instructor demos), ``corpus`` (the standard-library corpus),
+``commands`` (``funcpipe serve`` and ``funcpipe demo``).
+"""

@@ -1,4 +1,10 @@
-"""``perform_async``: the one interpreter that drives an ``AsyncPlan``.
+"""The drivers: the only code that runs a plan.
+
+* :func:`perform_async` runs an ``AsyncPlan`` on the current event loop
+  (the course imports it from ``funcpipe_rag.infra.adapters.async_runtime``);
+* :func:`run_plan` runs one from synchronous code, :func:`run_sync` any
+  coroutine function, also from inside a running loop (a notebook cell);
+* :func:`perform` runs a synchronous ``IOPlan`` (Module 7).
 
 Only shells (command-line entry points, notebooks, tests, servers) import
 this module; ``funcpipe_rag.domain`` never does, and the interpreter-isolation
@@ -14,7 +20,10 @@ from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 from funcpipe_rag.domain.effects.async_.plan import AsyncPlan
+from funcpipe_rag.domain.effects.io_plan import IOPlan
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
+
+__all__ = ["perform", "perform_async", "run_plan", "run_sync"]
 
 A = TypeVar("A")
 T = TypeVar("T")
@@ -92,3 +101,8 @@ def run_plan(plan: AsyncPlan[A]) -> Result[A, ErrInfo]:
     :func:`run_sync`); in async code prefer ``await perform_async(plan)``.
     """
     return run_sync(lambda: perform_async(plan))
+
+
+def perform(plan: IOPlan[A]) -> Result[A, ErrInfo]:
+    """Run the synchronous ``IOPlan`` ``plan`` now and return its result (Module 7's interpreter)."""
+    return plan()

@@ -12,8 +12,8 @@ and pattern-matchable::
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
 from typing import Any, Generic, NoReturn, TypeAlias, TypeVar
 
 T = TypeVar("T")
@@ -21,47 +21,120 @@ U = TypeVar("U")
 E = TypeVar("E")
 
 
-@dataclass(frozen=True, slots=True)
-class ErrInfo:
-    """What went wrong, as data.
+class Ctx(Mapping[str, Any]):
+    """A read-only, hashable mapping: the ``ctx`` of an :class:`ErrInfo`.
 
-    ``code`` is a short machine-readable tag (``"NOT_FOUND"``, ``"RATE_LIMIT"``),
-    ``message`` a sentence for a person, ``path`` where in the input or the
-    pipeline the failure happened (for example ``("users", "42", "email")``),
-    and ``cause`` an optional underlying ``ErrInfo``. Two ``ErrInfo`` values are
-    equal when all four fields are equal, which is what the laws compare.
+    ``ErrInfo`` is frozen and hashable so that results can be compared,
+    deduplicated and used as keys; a plain ``dict`` in it would be neither.
+    ``ErrInfo(..., ctx={"attempt": 2})`` stores its mapping as a ``Ctx``, which
+    reads like the dict it was given, compares equal to it, and hashes when
+    its values do.
+    """
+
+    __slots__ = ("_data",)
+
+    def __init__(self, data: Mapping[str, Any] | Iterable[tuple[str, Any]] = ()) -> None:
+        self._data: dict[str, Any] = dict(data)
+
+    def __getitem__(self, key: str) -> Any:
+        return self._data[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data)
+
+    def __len__(self) -> int:
+        return len(self._data)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Mapping):
+            return self._data == dict(other)
+        return NotImplemented
+
+    def __hash__(self) -> int:
+        return hash(frozenset(self._data.items()))
+
+    def __repr__(self) -> str:
+        return repr(self._data)
+
+
+@dataclass(frozen=True, slots=True, repr=False)
+class ErrInfo:
+    """What went wrong, as data: ``ErrInfo(code, msg, stage=None, path=(), cause=None, ctx=None)``.
+
+    The fields and their order are the course's:
+
+    * ``code`` — a machine-readable tag from the closed taxonomy
+      :class:`funcpipe_rag.ErrorCode` (``"NOT_FOUND"``, ``"RATE_LIMIT"`` ...).
+      An ``ErrorCode`` member is stored as its plain ``str`` value, so codes
+      print and serialise cleanly and ``info.code == "DB"`` holds either way.
+    * ``msg`` — one sentence for a person.
+    * ``stage`` — which step of a pipeline failed (``"fetch"``, ``"embed"``), if known.
+    * ``path`` — where in the input the failure is, e.g. ``("users", "42", "email")``
+      (any sequence is stored as a tuple).
+    * ``cause`` — the underlying ``ErrInfo``, if this one wraps another.
+    * ``ctx`` — extra facts as a mapping (``{"attempt": 3}``), stored read-only
+      as a :class:`Ctx` so the whole value stays frozen and hashable.
+
+    Two ``ErrInfo`` values are equal when all six fields are equal, which is
+    what the laws compare. Build one with keywords for anything after ``msg``.
+    Its ``repr`` leaves out the fields that still have their defaults.
     """
 
     code: str
-    message: str
+    msg: str
+    stage: str | None = None
     path: tuple[str | int, ...] = ()
-    cause: ErrInfo | None = field(default=None, compare=True)
+    cause: ErrInfo | None = None
+    ctx: Mapping[str, Any] | None = None
+
+    def __post_init__(self) -> None:
+        if type(self.code) is not str:  # an ErrorCode (a StrEnum): keep its plain value
+            object.__setattr__(self, "code", str(self.code))
+        if type(self.path) is not tuple:
+            object.__setattr__(self, "path", tuple(self.path))
+        if self.ctx is not None and type(self.ctx) is not Ctx:
+            object.__setattr__(self, "ctx", Ctx(self.ctx))
 
     @classmethod
     def from_exception(
         cls,
         exc: BaseException,
         *,
-        code: str = "UNEXPECTED",
+        code: str,
+        stage: str | None = None,
         path: tuple[str | int, ...] = (),
     ) -> ErrInfo:
-        """Describe ``exc`` as data: its type name and text become the message.
+        """Describe ``exc`` as data: its type name and text become ``msg``.
 
         Use it at an adapter boundary, where an exception from a library is an
-        expected failure of the outside world rather than a bug of ours.
-        Chained exceptions (``raise ... from ...``) become ``cause``.
+        expected failure of the outside world rather than a bug of ours;
+        ``code`` says which failure of the taxonomy it is. Chained exceptions
+        (``raise ... from ...``) become ``cause``.
         """
         text = str(exc)
-        message = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+        msg = f"{type(exc).__name__}: {text}" if text else type(exc).__name__
         inner = exc.__cause__ or exc.__context__
         cause = None
         if inner is not None and inner is not exc:
-            cause = cls.from_exception(inner, code=code, path=path)
-        return cls(code=code, message=message, path=path, cause=cause)
+            cause = cls.from_exception(inner, code=code, stage=stage, path=path)
+        return cls(code, msg, stage=stage, path=path, cause=cause)
+
+    def __repr__(self) -> str:
+        # Fields still at their defaults are left out: an error reads as what is known about it.
+        shown = [f"code={self.code!r}", f"msg={self.msg!r}"]
+        shown += [
+            f"{name}={value!r}"
+            for name, value, default in (
+                ("stage", self.stage, None), ("path", self.path, ()), ("cause", self.cause, None),
+                ("ctx", self.ctx, None),
+            )
+            if value != default
+        ]
+        return f"ErrInfo({', '.join(shown)})"
 
     def at(self, *segments: str | int) -> ErrInfo:
         """The same error, located under ``segments`` (prepended to ``path``)."""
-        return ErrInfo(self.code, self.message, (*segments, *self.path), self.cause)
+        return replace(self, path=(*segments, *self.path))
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,8 @@ from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from funcpipe_rag.domain.ingest import chunk_id
+from funcpipe_rag.domain.chunk_ids import chunk_id
+from funcpipe_rag.domain.errors import ErrorCode
 from funcpipe_rag.domain.ports import JsonObject, Vector
 from funcpipe_rag.domain.user import user_url
 from funcpipe_rag.domain.user_model import UserProfile
@@ -53,7 +54,7 @@ class FakeHttp:
         if url in self.failures:
             return Err(self.failures[url])
         if url not in self.routes:
-            return Err(ErrInfo("NOT_FOUND", f"no resource at {url}", ("http", url)))
+            return Err(ErrInfo(ErrorCode.NOT_FOUND, f"no resource at {url}", path=("http", url)))
         return Ok(dict(self.routes[url]))  # a copy: callers cannot corrupt the table
 
 
@@ -93,7 +94,7 @@ class FakeEmbedder:
     """An ``EmbeddingCap`` giving deterministic feature-hashing vectors.
 
     ``latency`` seconds are spent in ``sleep`` per call (``asyncio.sleep`` by
-    default; under :func:`funcpipe_rag.infra.adapters.virtual_time.run_virtual`
+    default; under :func:`funcpipe_rag.testing.run_virtual`
     that sleep costs no real time). Texts in ``fail_on`` give
     ``Err(fail_code)``. It records the calls, the number in flight and the
     largest number ever in flight, which is what bounded-concurrency tests check.
@@ -102,7 +103,7 @@ class FakeEmbedder:
     dim: int = 16
     latency: float = 0.0
     fail_on: frozenset[str] = frozenset()
-    fail_code: str = "TRANSIENT"
+    fail_code: ErrorCode = ErrorCode.TRANSIENT
     name: str = "hash-embed"
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     log: list[str] | None = None
@@ -130,14 +131,14 @@ class FakeEmbedder:
             self.in_flight -= 1
         self.timeline.append(EmbedCall(text, started, loop.time()))
         if text in self.fail_on:
-            return Err(ErrInfo(self.fail_code, "embedding failed", ("embed", text[:40])))
+            return Err(ErrInfo(self.fail_code, "embedding failed", path=("embed", text[:40])))
         return Ok(hash_embed(text, self.dim))
 
 
 class FakeChunkStore:
     """A ``ChunkStoreCap`` keeping chunks in an insertion-ordered dict keyed by content id.
 
-    It keys rows exactly as the SQLite adapter does (:func:`funcpipe_rag.domain.ingest.chunk_id`),
+    It keys rows exactly as the SQLite adapter does (:func:`funcpipe_rag.domain.chunk_ids.chunk_id`),
     so upserting the same chunks twice adds nothing the second time.
     ``fail_with`` makes every call fail with that error. Each upsert's batch
     is appended to ``calls``.

@@ -10,29 +10,12 @@ equal results.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from hypothesis import Phase, given, settings
 
-from funcpipe_rag.infra.adapters.async_runtime import run_plan
-from funcpipe_rag.result import ErrInfo, Result
-from funcpipe_rag.testing.specs import CLOSURE, LIBRARY, FnSpec, Plan, PlanAlgebra, PlanSpec
-from funcpipe_rag.testing.strategies import fn_specs, plan_specs, small_ints
-
-
-def run(plan: Plan) -> Result[Any, ErrInfo]:
-    """Drive ``plan`` on a fresh event loop (test shells only), even inside a running one."""
-    return run_plan(plan)
-
-
-def library_algebra() -> PlanAlgebra:
-    """The library's own primitives."""
-    return LIBRARY
-
-
-def closure_algebra() -> PlanAlgebra:
-    """The naive nested-closure primitives from the chapter."""
-    return CLOSURE
+from funcpipe_rag.infra.runtime import run_plan
+from funcpipe_rag.testing._specs import FnSpec, PlanAlgebra, PlanSpec
+from funcpipe_rag.testing._strategies import fn_specs, plan_specs, small_ints
 
 
 def _explain(law: str, left: object, right: object) -> str:
@@ -42,21 +25,21 @@ def _explain(law: str, left: object, right: object) -> str:
 def left_identity(alg: PlanAlgebra, x: int, f: FnSpec) -> None:
     """``bind(pure(x), f) == f(x)``"""
     fn = f.build(alg)
-    left, right = run(alg.bind(alg.pure(x), fn)), run(fn(x))
+    left, right = run_plan(alg.bind(alg.pure(x), fn)), run_plan(fn(x))
     assert left == right, _explain("left identity", left, right)
 
 
 def right_identity(alg: PlanAlgebra, m: PlanSpec) -> None:
     """``bind(m, pure) == m``"""
-    left, right = run(alg.bind(m.build(alg), alg.pure)), run(m.build(alg))
+    left, right = run_plan(alg.bind(m.build(alg), alg.pure)), run_plan(m.build(alg))
     assert left == right, _explain("right identity", left, right)
 
 
 def associativity(alg: PlanAlgebra, m: PlanSpec, f: FnSpec, g: FnSpec) -> None:
     """``bind(bind(m, f), g) == bind(m, x -> bind(f(x), g))``"""
     fn, gn = f.build(alg), g.build(alg)
-    left = run(alg.bind(alg.bind(m.build(alg), fn), gn))
-    right = run(alg.bind(m.build(alg), lambda x: alg.bind(fn(x), gn)))
+    left = run_plan(alg.bind(alg.bind(m.build(alg), fn), gn))
+    right = run_plan(alg.bind(m.build(alg), lambda x: alg.bind(fn(x), gn)))
     assert left == right, _explain("associativity", left, right)
 
 

@@ -1,7 +1,7 @@
 """Plans and Kleisli functions described as data, for property tests.
 
 Hypothesis cannot print a lambda usefully, so the properties generate small
-*specifications* — ``add(3)``, ``fail_when(x % 2 == 0, 'A')``,
+*specifications* — ``add(3)``, ``fail_when(x % 2 == 0, 'TIMEOUT')``,
 ``bind(lift(5), mul(2))`` — and build the actual plans from them with any
 implementation of the plan algebra (:data:`LIBRARY`, the chapter's
 :data:`CLOSURE`, or a learner's). A failing example then reads as data.
@@ -16,6 +16,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+from funcpipe_rag.domain.errors import ErrorCode
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
 Plan = Callable[[], Awaitable[Result[Any, ErrInfo]]]
@@ -48,8 +49,10 @@ async def returning(result: Result[Any, ErrInfo]) -> Result[Any, ErrInfo]:
     return result
 
 
-def error(code: str) -> ErrInfo:
-    return ErrInfo(code, f"generated failure {code}")
+def error(code: str, where: object = None) -> ErrInfo:
+    """A generated failure with taxonomy ``code``; ``where`` (an input value) goes into the message."""
+    suffix = "" if where is None else f" at {where}"
+    return ErrInfo(code, f"generated failure{suffix}")
 
 
 def _library() -> PlanAlgebra:
@@ -59,7 +62,7 @@ def _library() -> PlanAlgebra:
 
 
 def _closure() -> PlanAlgebra:
-    from funcpipe_rag.teaching.closure_plan import closure_bind, closure_lift, closure_map, closure_pure
+    from funcpipe_rag.teaching._closure_plan import closure_bind, closure_lift, closure_map, closure_pure
 
     return PlanAlgebra("closure", closure_pure, closure_bind, closure_lift, closure_map)
 
@@ -165,7 +168,7 @@ class FailWhen(_Fn):
 
     m: int
     r: int
-    code: str = "E"
+    code: str = ErrorCode.TRANSIENT
 
     def __repr__(self) -> str:
         return f"fail_when(x % {self.m} == {self.r}, {self.code!r})"
@@ -173,7 +176,7 @@ class FailWhen(_Fn):
     def build(self, alg: PlanAlgebra = LIBRARY) -> Callable[[int], Any]:
         def f(x: int) -> Any:
             if x % self.m == self.r:
-                return alg.lift(lambda: returning(Err(error(f"{self.code}{x}"))))
+                return alg.lift(lambda: returning(Err(error(self.code, x))))
             return alg.pure(x)
 
         return f

@@ -6,7 +6,8 @@ from typing import Any
 
 from hypothesis import strategies as st
 
-from funcpipe_rag.testing.specs import (
+from funcpipe_rag.domain.errors import ErrorCode
+from funcpipe_rag.testing._specs import (
     Add,
     Bound,
     Fail,
@@ -23,7 +24,7 @@ from funcpipe_rag.testing.specs import (
 )
 
 small_ints = st.integers(min_value=-1000, max_value=1000)
-codes = st.sampled_from(["A", "B", "C"])
+codes = st.sampled_from([ErrorCode.TIMEOUT.value, ErrorCode.NOT_FOUND.value, ErrorCode.DB.value])
 
 _simple_fns: st.SearchStrategy[Any] = st.one_of(
     st.builds(Add, small_ints),

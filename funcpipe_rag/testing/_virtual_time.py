@@ -18,7 +18,7 @@ import selectors
 from collections.abc import Awaitable, Callable
 from typing import TypeVar
 
-from funcpipe_rag.infra.adapters.async_runtime import run_sync
+from funcpipe_rag.infra.runtime import run_sync
 
 T = TypeVar("T")
 

@@ -12,9 +12,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from funcpipe_rag.infra.adapters.async_runtime import run_plan
+from funcpipe_rag.domain.errors import ErrorCode
+from funcpipe_rag.infra.runtime import run_plan
 from funcpipe_rag.result import Err, ErrInfo, Ok
-from funcpipe_rag.testing.specs import CLOSURE, PlanAlgebra
+from funcpipe_rag.testing._specs import CLOSURE, PlanAlgebra
 
 
 async def _finished(result: Any) -> Any:
@@ -48,7 +49,8 @@ def bind_rewrites_err(plan: Any, f: Any) -> Any:
     async def run() -> Any:
         res = await plan()
         if isinstance(res, Err):
-            return Err(ErrInfo("FAILED", res.error.message))
+            other = ErrorCode.SERVICE if res.error.code != ErrorCode.SERVICE else ErrorCode.TRANSIENT
+            return Err(ErrInfo(other, res.error.msg))
         return await f(res.value)()
 
     return run
@@ -76,14 +78,15 @@ def bind_rewrites_err_of_f(plan: Any, f: Any) -> Any:
             return res
         after = await f(res.value)()
         if isinstance(after, Err):
-            return Err(ErrInfo("STEP_FAILED", after.error.message, after.error.path))
+            other = ErrorCode.SERVICE if after.error.code != ErrorCode.SERVICE else ErrorCode.TRANSIENT
+            return Err(ErrInfo(other, after.error.msg, path=after.error.path))
         return after
 
     return run
 
 
 def bind_loses_err_details(plan: Any, f: Any) -> Any:
-    """Keeps the error *code* of an ``Err`` but rebuilds it without its message and path."""
+    """Keeps the error *code* of an ``Err`` but rebuilds it without its msg and path."""
 
     async def run() -> Any:
         res = await plan()

@@ -46,7 +46,7 @@ from typing import Any, Protocol
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from funcpipe_rag import Err, ErrInfo, Ok, Result
+from funcpipe_rag import Err, ErrInfo, ErrorCode, Ok, Result
 
 Plan = Callable[[], Awaitable[Result[Any, ErrInfo]]]
 
@@ -98,8 +98,8 @@ plan_specs = st.one_of(
 fn_specs = st.tuples(st.sampled_from(["add", "lift_add", "fail_if_even"]), ints)
 
 
-def _err(code: int) -> ErrInfo:
-    return ErrInfo(f"E{code}", "generated failure")
+def _err(n: int) -> ErrInfo:
+    return ErrInfo(ErrorCode.TRANSIENT, f"generated failure {n}")
 
 
 async def _returning(result: Result[Any, ErrInfo]) -> Result[Any, ErrInfo]:

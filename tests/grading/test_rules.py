@@ -39,7 +39,7 @@ def test_allowed_sources_break_nothing(source: str) -> None:
     ("import funcpipe_rag\nb = funcpipe_rag.domain.effects.async_.async_bind\n", IMPORTS, 2),
     ("from funcpipe_rag import domain\nb = domain.effects.async_.async_map\n", IMPORTS, 2),
     ("import funcpipe_rag.domain as d\nprint(d)\n", IMPORTS, 2),
-    ("from funcpipe_rag.testing.laws import bind_law_properties\n", IMPORTS, 1),
+    ("from funcpipe_rag.testing import bind_law_properties\n", IMPORTS, 1),
     ("from solutions.m08c01.ex01_primitives import async_bind\n", IMPORTS, 1),
     ("import solutions\n", IMPORTS, 1),
     ("from ex01_primitives import async_bind\n", IMPORTS, 1),

@@ -19,8 +19,8 @@ import httpx
 import pytest
 
 from funcpipe_rag.cli import main
+from funcpipe_rag.domain.chunk_ids import chunk_key, chunk_label
 from funcpipe_rag.domain.errors import INFRA_CODES
-from funcpipe_rag.domain.ingest import chunk_key, chunk_label
 from funcpipe_rag.infra.corpus import stdlib_corpus
 from funcpipe_rag.infra.demos import RagOptions, run_rag_demo
 from funcpipe_rag.infra.service import model_name

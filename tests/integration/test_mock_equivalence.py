@@ -19,11 +19,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from funcpipe_rag import perform_async
 from funcpipe_rag.domain.ingest import ingest_chunks
 from funcpipe_rag.domain.user import async_user_pipeline
-from funcpipe_rag.infra.adapters.async_runtime import perform_async
 from funcpipe_rag.infra.adapters.embedding_client import HttpEmbedder
-from funcpipe_rag.infra.adapters.fakes import FakeChunkStore, FakeDb, FakeEmbedder, FakeHttp
 from funcpipe_rag.infra.adapters.http import HttpJsonClient
 from funcpipe_rag.infra.adapters.sqlite import SqliteStore
 from funcpipe_rag.infra.service import model_name
@@ -36,6 +35,7 @@ from funcpipe_rag.rag import (
     RawDoc,
     gen_clean_and_chunk,
 )
+from funcpipe_rag.testing import FakeChunkStore, FakeDb, FakeEmbedder, FakeHttp
 
 from .conftest import Service, start
 

@@ -15,11 +15,13 @@ import aiosqlite
 import httpx
 import pytest
 
+from funcpipe_rag import perform_async
+from funcpipe_rag.domain.chunk_ids import chunk_id
 from funcpipe_rag.domain.errors import INFRA_CODES, ErrorCode, code_for_status, is_retryable
-from funcpipe_rag.domain.ingest import chunk_id, ingest_chunks, search
+from funcpipe_rag.domain.ingest import ingest_chunks
+from funcpipe_rag.domain.search import search
 from funcpipe_rag.domain.user import async_user_pipeline
 from funcpipe_rag.domain.user_model import UserProfile
-from funcpipe_rag.infra.adapters.async_runtime import perform_async
 from funcpipe_rag.infra.adapters.embedding_client import HttpEmbedder
 from funcpipe_rag.infra.adapters.http import HttpJsonClient
 from funcpipe_rag.infra.adapters.sqlite import SqliteStore
@@ -83,7 +85,7 @@ async def test_unknown_user_is_not_found_and_saves_nothing(service: Service, db_
         store = SqliteStore(conn)
         result = await perform_async(async_user_pipeline("no-such-user", HttpJsonClient(client), store))
         url = "/users/no-such-user"
-        assert result == Err(ErrInfo("NOT_FOUND", f"no resource at {url}", ("http", url)))
+        assert result == Err(ErrInfo("NOT_FOUND", f"no resource at {url}", path=("http", url)))
         assert await store.all_users() == Ok([])
 
 

@@ -8,20 +8,19 @@ from __future__ import annotations
 
 import pytest
 
-from funcpipe_rag.testing.laws import bind_law_properties, closure_algebra, library_algebra
-from funcpipe_rag.testing.wrong import WRONG
+from funcpipe_rag.testing import CLOSURE, LIBRARY, WRONG, bind_law_properties
 
 LAWS = ["left identity", "right identity", "associativity"]
 
 
 @pytest.mark.parametrize("law", LAWS)
 def test_library_satisfies_law(law: str) -> None:
-    bind_law_properties(library_algebra())[law]()
+    bind_law_properties(LIBRARY)[law]()
 
 
 @pytest.mark.parametrize("law", LAWS)
 def test_closure_version_satisfies_law(law: str) -> None:
-    bind_law_properties(closure_algebra(), max_examples=50)[law]()
+    bind_law_properties(CLOSURE, max_examples=50)[law]()
 
 
 # ---- wrong primitives: each law-breaking one must be caught by a law ----------------------

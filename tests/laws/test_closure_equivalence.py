@@ -7,16 +7,14 @@ import sys
 import pytest
 from hypothesis import given
 
-from funcpipe_rag.domain.effects.async_.plan import async_bind, async_pure
-from funcpipe_rag.teaching.closure_plan import closure_bind, closure_pure
-from funcpipe_rag.testing.laws import closure_algebra, library_algebra, run
-from funcpipe_rag.testing.specs import PlanSpec
-from funcpipe_rag.testing.strategies import plan_specs
+from funcpipe_rag import async_bind, async_pure, run_plan
+from funcpipe_rag.teaching import closure_bind, closure_pure
+from funcpipe_rag.testing import CLOSURE, LIBRARY, PlanSpec, plan_specs
 
 
 @given(m=plan_specs())
 def test_same_result_for_every_generated_plan(m: PlanSpec) -> None:
-    assert run(m.build(library_algebra())) == run(m.build(closure_algebra()))
+    assert run_plan(m.build(LIBRARY)) == run_plan(m.build(CLOSURE))
 
 
 def test_closure_version_overflows_where_the_library_does_not() -> None:
@@ -26,5 +24,5 @@ def test_closure_version_overflows_where_the_library_does_not() -> None:
         closure = closure_bind(closure, lambda x: closure_pure(x + 1))
         library = async_bind(library, lambda x: async_pure(x + 1))
     with pytest.raises(RecursionError):
-        run(closure)
-    assert run(library).unwrap() == depth
+        run_plan(closure)
+    assert run_plan(library).unwrap() == depth

@@ -7,9 +7,8 @@ from collections.abc import Callable
 from hypothesis import given
 from hypothesis import strategies as st
 
+from funcpipe_rag import Err, ErrInfo, ErrorCode, Ok, perform
 from funcpipe_rag.domain.effects.io_plan import IOPlan, io_bind, io_delay, io_from_result, io_map, io_pure
-from funcpipe_rag.infra.adapters.io_runtime import perform
-from funcpipe_rag.result import Err, ErrInfo, Ok
 
 ints = st.integers(-1000, 1000)
 IntFn = Callable[[int], IOPlan[int]]
@@ -19,14 +18,15 @@ def _fn(kind: int, k: int) -> Callable[[int], IOPlan[int]]:
     if kind == 0:
         return lambda x: io_pure(x + k)
     if kind == 1:
-        return lambda x: io_from_result(Err(ErrInfo("E", str(x)))) if x % 2 == 0 else io_pure(x * k)
+        invalid = ErrorCode.VALIDATION
+        return lambda x: io_from_result(Err(ErrInfo(invalid, str(x)))) if x % 2 == 0 else io_pure(x * k)
     return lambda x: io_delay(lambda: x - k)
 
 
 fns = st.builds(_fn, st.integers(0, 2), ints)
 plans = st.one_of(
     st.builds(io_pure, ints),
-    st.builds(lambda c: io_from_result(Err(ErrInfo(c, "m"))), st.sampled_from("AB")),
+    st.builds(lambda c: io_from_result(Err(ErrInfo(c, "m"))), st.sampled_from(["TIMEOUT", "DB"])),
     st.builds(lambda v: io_delay(lambda: v), ints),
 )
 
@@ -60,7 +60,7 @@ def test_building_an_io_plan_performs_nothing() -> None:
 
 
 def test_io_delay_turns_an_exception_into_err() -> None:
-    result = perform(io_delay(lambda: 1 // 0, code="MATH"))
+    result = perform(io_delay(lambda: 1 // 0, code=ErrorCode.VALIDATION))
     assert isinstance(result, Err)
-    assert result.error.code == "MATH"
-    assert "ZeroDivisionError" in result.error.message
+    assert result.error.code == "VALIDATION"
+    assert "ZeroDivisionError" in result.error.msg

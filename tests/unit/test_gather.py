@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from funcpipe_rag import perform_async, run_plan
 from funcpipe_rag.domain.effects.async_ import AsyncPlan, async_gather, async_lift, async_pure
-from funcpipe_rag.infra.adapters.async_runtime import perform_async, run_plan
-from funcpipe_rag.infra.adapters.virtual_time import run_virtual
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
+from funcpipe_rag.testing import run_virtual
 
 
 @dataclass
@@ -43,7 +43,7 @@ class Probe:
                 self.in_flight -= 1
             if fail:
                 self.events.append("err")
-                return Err(ErrInfo("FAIL", f"plan {index}"))
+                return Err(ErrInfo("TRANSIENT", f"plan {index}"))
             return Ok(index * index)
 
         return async_lift(work)
@@ -85,7 +85,7 @@ def test_first_err_by_index_wins_whatever_finishes_first(
     result, _ = run_virtual(lambda: perform_async(async_gather(plans, concurrency=concurrency)))
     failing = [i for i, (_, fail) in enumerate(data) if fail]
     if failing:
-        assert result == Err(ErrInfo("FAIL", f"plan {failing[0]}"))
+        assert result == Err(ErrInfo("TRANSIENT", f"plan {failing[0]}"))
         # Plans are handed out in index order, so once an Err is in, nothing new starts.
         assert "start" not in probe.events[probe.events.index("err") :]
     else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from hypothesis import strategies as st
 
-from funcpipe_rag.testing.paths import PathLog, Strata, measure
+from funcpipe_rag.testing import PathLog, Strata, measure
 
 
 def _sign(x: int) -> str:

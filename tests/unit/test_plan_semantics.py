@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from funcpipe_rag import perform_async, run_plan
 from funcpipe_rag.domain.effects.async_ import (
     async_bind,
     async_from_result,
@@ -17,10 +18,9 @@ from funcpipe_rag.domain.effects.async_ import (
     async_map,
     async_pure,
 )
-from funcpipe_rag.infra.adapters.async_runtime import perform_async, run_plan
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
-BOOM = ErrInfo("BOOM", "failed on purpose")
+BOOM = ErrInfo("SERVICE", "failed on purpose")
 
 
 class Counter:

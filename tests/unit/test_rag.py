@@ -8,10 +8,8 @@ import math
 from hypothesis import given
 from hypothesis import strategies as st
 
+from funcpipe_rag import perform_async
 from funcpipe_rag.domain.rag_async import async_rag_pipeline
-from funcpipe_rag.infra.adapters.async_runtime import perform_async
-from funcpipe_rag.infra.adapters.fakes import FakeEmbedder
-from funcpipe_rag.infra.adapters.virtual_time import run_virtual
 from funcpipe_rag.rag import (
     ChunkText,
     CleanDoc,
@@ -27,6 +25,7 @@ from funcpipe_rag.rag import (
     structural_dedup_chunks,
 )
 from funcpipe_rag.result import Err, Ok
+from funcpipe_rag.testing import FakeEmbedder, run_virtual
 
 words = st.lists(st.sampled_from(["async", "plan", "bind", "pure", "shell", "core", "  ", "\n"]), max_size=60)
 docs = st.lists(

@@ -24,10 +24,10 @@ def test_pattern_matching_on_both_variants() -> None:
 
 
 def test_variants_are_frozen_and_hashable() -> None:
-    ok, err = Ok(1), Err(ErrInfo("E", "m", ("a", 0)))
+    ok, err = Ok(1), Err(ErrInfo("DB", "m", path=("a", 0)))
     with pytest.raises(dataclasses.FrozenInstanceError):
         ok.value = 2  # type: ignore[misc]
-    assert {ok, Ok(1), err, Err(ErrInfo("E", "m", ("a", 0)))} == {ok, err}
+    assert {ok, Ok(1), err, Err(ErrInfo("DB", "m", path=("a", 0)))} == {ok, err}
     assert Ok(1) != Err(1)
 
 
@@ -40,19 +40,19 @@ def test_err_info_from_exception_keeps_the_chain() -> None:
     except ValueError as exc:
         info = ErrInfo.from_exception(exc, code="VALIDATION", path=("users", 7))
     assert info.code == "VALIDATION"
-    assert info.message == "ValueError: bad record"
+    assert info.msg == "ValueError: bad record"
     assert info.path == ("users", 7)
-    assert info.cause is not None and info.cause.message.startswith("KeyError")
+    assert info.cause is not None and info.cause.msg.startswith("KeyError")
 
 
 def test_err_info_at_prefixes_the_path() -> None:
-    assert ErrInfo("E", "m", ("email",)).at("users", 3).path == ("users", 3, "email")
+    assert ErrInfo("VALIDATION", "m", path=("email",)).at("users", 3).path == ("users", 3, "email")
 
 
 def test_unwrap_and_unwrap_or() -> None:
-    assert Ok(2).unwrap() == 2 and Err(ErrInfo("E", "m")).unwrap_or(5) == 5
+    assert Ok(2).unwrap() == 2 and Err(ErrInfo("DB", "m")).unwrap_or(5) == 5
     with pytest.raises(ValueError, match="unwrap"):
-        Err(ErrInfo("E", "m")).unwrap()
+        Err(ErrInfo("DB", "m")).unwrap()
 
 
 def test_assert_never_fails_loudly() -> None:

@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from funcpipe_rag import run_plan
 from funcpipe_rag.domain.effects.async_ import AsyncPlan, async_bind, async_lift, async_map, async_pure
-from funcpipe_rag.infra.adapters.async_runtime import run_plan
 from funcpipe_rag.result import Ok
 
 MILLION = 1_000_000

@@ -8,10 +8,10 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
+from funcpipe_rag import run_plan
 from funcpipe_rag.domain.user import async_user_pipeline, old_process, validate_user
-from funcpipe_rag.infra.adapters.async_runtime import run_plan
-from funcpipe_rag.infra.adapters.fakes import FakeDb, FakeHttp
 from funcpipe_rag.result import Err, ErrInfo, Ok
+from funcpipe_rag.testing import FakeDb, FakeHttp
 
 text = st.text(st.characters(codec="ascii", exclude_categories=["Cc"]), max_size=12)
 records = st.fixed_dictionaries(

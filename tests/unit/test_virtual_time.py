@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from funcpipe_rag.infra.adapters.virtual_time import run_virtual
+from funcpipe_rag.testing import run_virtual
 
 
 def test_an_hour_of_sleeping_takes_no_real_time() -> None:

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from funcpipe_rag import run_plan
 from funcpipe_rag.result import ErrInfo, Ok, Result
-from funcpipe_rag.testing.laws import library_algebra, run
-from funcpipe_rag.testing.specs import PlanAlgebra
-from funcpipe_rag.testing.wrong import WRONG
+from funcpipe_rag.testing import LIBRARY, WRONG, PlanAlgebra
 
 
 class Counter:
@@ -33,14 +32,14 @@ def purity_and_replay(alg: PlanAlgebra) -> tuple[int, list[Any], int]:
     results = []
     for _ in range(2):
         try:
-            results.append(run(plan))
+            results.append(run_plan(plan))
         except RuntimeError as exc:  # "cannot reuse already awaited coroutine"
             results.append(type(exc).__name__)
     return built, results, cap.calls + 100 * cap.mapped
 
 
 def test_the_library_is_pure_and_replayable() -> None:
-    assert purity_and_replay(library_algebra()) == (0, [Ok(10), Ok(20)], 202)
+    assert purity_and_replay(LIBRARY) == (0, [Ok(10), Ok(20)], 202)
 
 
 def test_each_non_law_mistake_is_visible() -> None:

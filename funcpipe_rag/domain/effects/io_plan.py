@@ -2,7 +2,7 @@
 
 An ``IOPlan[A]`` is a zero-argument callable returning ``Result[A, ErrInfo]``.
 Building one performs nothing; the shell runs it with
-:func:`funcpipe_rag.infra.adapters.io_runtime.perform`. ``AsyncPlan`` is the
+:func:`funcpipe_rag.perform`. ``AsyncPlan`` is the
 same idea with ``await`` inside.
 
 Laws (``==`` means "running both gives equal results"):
@@ -17,6 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeAlias, TypeVar
 
+from funcpipe_rag.domain.errors import ErrorCode
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
 A = TypeVar("A")
@@ -36,8 +37,11 @@ def io_from_result(result: Result[A, ErrInfo]) -> IOPlan[A]:
     return lambda: result
 
 
-def io_delay(thunk: Callable[[], A], *, code: str = "IO") -> IOPlan[A]:
+def io_delay(thunk: Callable[[], A], *, code: str = ErrorCode.UNEXPECTED) -> IOPlan[A]:
     """Describe calling ``thunk`` later; an ``Exception`` it raises becomes ``Err(code)``.
+
+    ``code`` defaults to ``UNEXPECTED``; pass the taxonomy code that says what
+    the wrapped call is (``ErrorCode.DB`` for a database call, say).
 
     This is the boundary where a side-effecting call enters the plan world,
     so, unlike the other combinators, it turns exceptions into values.

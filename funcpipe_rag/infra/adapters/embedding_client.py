@@ -21,7 +21,7 @@ from typing import Any
 
 import httpx
 
-from funcpipe_rag.domain.errors import ErrorCode, error
+from funcpipe_rag.domain.errors import ErrorCode
 from funcpipe_rag.domain.ports import JsonObject, Vector
 from funcpipe_rag.infra.adapters.http import request_json
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
@@ -76,15 +76,16 @@ class HttpEmbedder:
         model = payload.get("model")
         if model != self._model:
             message = f"expected model {self._model!r}, the service used {model!r}"
-            return Err(error(ErrorCode.SERVICE, message, path))
+            return Err(ErrInfo(ErrorCode.SERVICE, message, path=path))
         raw = payload.get("vectors")
         if not isinstance(raw, list) or len(raw) != expected:
             got = len(raw) if isinstance(raw, list) else type(raw).__name__
-            return Err(error(ErrorCode.SERVICE, f"expected {expected} vectors, got {got}", path))
+            return Err(ErrInfo(ErrorCode.SERVICE, f"expected {expected} vectors, got {got}", path=path))
         vectors: list[Vector] = []
         for i, item in enumerate(raw):
             vector = _vector(item)
             if vector is None:
-                return Err(error(ErrorCode.SERVICE, f"vector {i} is not a list of numbers", (*path, i)))
+                msg = f"vector {i} is not a list of numbers"
+                return Err(ErrInfo(ErrorCode.SERVICE, msg, path=(*path, i)))
             vectors.append(vector)
         return Ok(vectors)

@@ -8,7 +8,7 @@ client (base URL, timeout, headers), hands it in, and closes it::
         result = await perform_async(async_user_pipeline("1", http, db))
 
 Its one job is translation at the boundary: every way a request can go wrong
-becomes ``Err(ErrInfo(code, message, ("http", url)))`` with ``code`` from the
+becomes ``Err(ErrInfo(code, msg, path=("http", url)))`` with ``code`` from the
 closed taxonomy of :mod:`funcpipe_rag.domain.errors`:
 
 ==================================== ============
@@ -35,7 +35,7 @@ from typing import Any
 
 import httpx
 
-from funcpipe_rag.domain.errors import ErrorCode, code_for_status, error
+from funcpipe_rag.domain.errors import ErrorCode, code_for_status
 from funcpipe_rag.domain.ports import JsonObject
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
@@ -45,11 +45,11 @@ def _transport_error(exc: Exception, path: tuple[str | int, ...]) -> ErrInfo:
     if isinstance(exc, httpx.TimeoutException):
         # httpx's timeout exceptions often carry no text; say what the name means.
         message = f"{type(exc).__name__}: no answer within the client's timeout"
-        return ErrInfo(ErrorCode.TIMEOUT.value, message, path)
+        return ErrInfo(ErrorCode.TIMEOUT, message, path=path)
     if isinstance(exc, httpx.TransportError | OSError):
-        return ErrInfo.from_exception(exc, code=ErrorCode.NETWORK.value, path=path)
+        return ErrInfo.from_exception(exc, code=ErrorCode.NETWORK, path=path)
     # Redirect loops, undecodable content, an invalid URL: the service or its address is wrong.
-    return ErrInfo.from_exception(exc, code=ErrorCode.SERVICE.value, path=path)
+    return ErrInfo.from_exception(exc, code=ErrorCode.SERVICE, path=path)
 
 
 def _status_error(response: httpx.Response, path: tuple[str | int, ...]) -> ErrInfo | None:
@@ -57,10 +57,10 @@ def _status_error(response: httpx.Response, path: tuple[str | int, ...]) -> ErrI
     if code is None:
         return None
     if code is ErrorCode.NOT_FOUND:
-        return error(code, f"no resource at {path[-1]}", path)
+        return ErrInfo(code, f"no resource at {path[-1]}", path=path)
     detail = response.text.strip().replace("\n", " ")[:200]
     message = f"HTTP {response.status_code} {response.reason_phrase}" + (f": {detail}" if detail else "")
-    return error(code, message, path)
+    return ErrInfo(code, message, path=path)
 
 
 async def request_json(
@@ -86,9 +86,10 @@ async def request_json(
     try:
         payload = response.json()
     except ValueError as exc:  # json.JSONDecodeError and UnicodeDecodeError are both ValueErrors
-        return Err(ErrInfo.from_exception(exc, code=ErrorCode.SERVICE.value, path=path))
+        return Err(ErrInfo.from_exception(exc, code=ErrorCode.SERVICE, path=path))
     if not isinstance(payload, dict):
-        return Err(error(ErrorCode.SERVICE, f"expected a JSON object, got {type(payload).__name__}", path))
+        msg = f"expected a JSON object, got {type(payload).__name__}"
+        return Err(ErrInfo(ErrorCode.SERVICE, msg, path=path))
     return Ok(payload)
 
 

@@ -11,11 +11,11 @@ Contract of every method:
 * The schema is created on first use (``CREATE TABLE IF NOT EXISTS``), so a
   fresh file needs no set-up step.
 * Writes are upserts by a stable id — a user's ``id``, a chunk's
-  content-derived :func:`~funcpipe_rag.domain.ingest.chunk_id` — inside one
+  content-derived :func:`~funcpipe_rag.domain.chunk_ids.chunk_id` — inside one
   transaction per call. Writing the same data again changes nothing, which is
   what makes replaying a plan or re-running a demo safe.
 * Every ``sqlite3.Error`` (cannot open, read-only, locked, corrupt, disk
-  full) comes back as ``Err(ErrInfo("DB", ...))`` with path ``("db", table)``;
+  full) comes back as ``Err(ErrInfo(ErrorCode.DB, ...))`` with path ``("db", table)``;
   a failed write is rolled back, so no call leaves half of its rows behind.
 * Writes of one store are serialised by an ``asyncio.Lock``: aiosqlite runs
   statements one at a time, but without the lock two coroutines' statements
@@ -32,8 +32,8 @@ from collections.abc import Sequence
 
 import aiosqlite
 
+from funcpipe_rag.domain.chunk_ids import chunk_id
 from funcpipe_rag.domain.errors import ErrorCode
-from funcpipe_rag.domain.ingest import chunk_id
 from funcpipe_rag.domain.user_model import UserProfile
 from funcpipe_rag.rag.types import ChunkText, EmbeddedChunk, Embedding
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
@@ -69,7 +69,7 @@ ON CONFLICT (id) DO NOTHING
 
 
 def _db_error(exc: sqlite3.Error, table: str) -> ErrInfo:
-    return ErrInfo.from_exception(exc, code=ErrorCode.DB.value, path=("db", table))
+    return ErrInfo.from_exception(exc, code=ErrorCode.DB, path=("db", table))
 
 
 class SqliteStore:

@@ -1,10 +1,11 @@
-"""The instructor demos: the pure plans of :mod:`funcpipe_rag.domain` driven against real parts.
+"""What both demos share: the default database path, opening the store, and their error type.
 
-Both demos start the local service (:mod:`funcpipe_rag.infra.service`) on a
-free loopback port, open a SQLite file, build the real adapters on them, and
-hand those to the *same* plan-building functions the notebooks run against
-fakes. This module is shell code: it owns the client, the connection and the
-service, drives the plans with ``perform_async``, and prints.
+The demos (:mod:`._user`, :mod:`._rag`) start the local service
+(:mod:`funcpipe_rag.infra.service`) on a free loopback port, open a SQLite
+file, build the real adapters on them, and hand those to the *same*
+plan-building functions the notebooks run against fakes. This is shell code:
+it owns the client, the connection and the service, drives the plans with
+``perform_async``, and prints.
 
 Setup problems (an unreadable corpus, a database that cannot be opened or
 written) raise :class:`DemoError`, which the command line turns into one line
@@ -17,40 +18,15 @@ import asyncio
 import contextlib
 import sqlite3
 import tempfile
-import time
-from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TextIO
 
 import aiosqlite
-import httpx
-from tqdm import tqdm
 
-from funcpipe_rag.domain.errors import is_retryable
-from funcpipe_rag.domain.ingest import (
-    Hit,
-    IngestReport,
-    chunk_label,
-    ingest_chunks,
-    parse_corpus_line,
-    search,
-)
-from funcpipe_rag.domain.ports import EmbeddingCap, Vector
-from funcpipe_rag.domain.user import async_user_pipeline
-from funcpipe_rag.domain.user_model import UserProfile
-from funcpipe_rag.infra.adapters.async_runtime import perform_async
-from funcpipe_rag.infra.adapters.embedding_client import HttpEmbedder
-from funcpipe_rag.infra.adapters.http import HttpJsonClient
 from funcpipe_rag.infra.adapters.sqlite import SqliteStore
-from funcpipe_rag.infra.corpus import stdlib_corpus
-from funcpipe_rag.infra.service import ServiceStats, create_app, model_name, running_service
-from funcpipe_rag.rag import DEFAULT_DIM, ChunkWithoutEmbedding, RagEnv, RawDoc, gen_clean_and_chunk
-from funcpipe_rag.result import Err, ErrInfo, Ok, Result
+from funcpipe_rag.result import Err, ErrInfo
 
 DEFAULT_DB = Path(tempfile.gettempdir()) / "funcpipe-demo.sqlite3"
-DEFAULT_QUERY = "parse command-line arguments"
-QUERY_ATTEMPTS = 4
 
 
 class DemoError(Exception):
@@ -58,8 +34,8 @@ class DemoError(Exception):
 
 
 def describe(info: ErrInfo) -> str:
-    """``CODE: message`` — how the demos print an error."""
-    return f"{info.code}: {info.message}"
+    """``CODE: msg`` — how the demos print an error."""
+    return f"{info.code}: {info.msg}"
 
 
 def _probe(path: Path) -> None:
@@ -83,251 +59,7 @@ async def open_store(path: Path) -> AsyncIterator[SqliteStore]:
         store = SqliteStore(conn)
         ready = await store.prepare()
         if isinstance(ready, Err):
-            raise DemoError(f"database {path} cannot be written: {ready.error.message}")
+            raise DemoError(f"database {path} cannot be written: {ready.error.msg}")
         yield store
     finally:
         await conn.close()  # also stops aiosqlite's worker thread, which would keep the process alive
-
-
-# ---- funcpipe demo user -----------------------------------------------------------------
-
-
-def run_user_demo(user_id: str, db: Path, out: TextIO, err: TextIO) -> int:
-    """Fetch, validate and save one user through real HTTP and SQLite; show that the plan replays.
-
-    Returns the exit status: 0 on success, 1 if the pipeline finished with
-    ``Err`` (for example an unknown user id, printed on ``err``).
-    """
-    app = create_app()
-    stats: ServiceStats = app.state.stats
-    with running_service(app) as base_url:
-        print(f"service   {base_url}", file=out)
-        print(f"database  {db}", file=out)
-        return asyncio.run(_user_demo(base_url, stats, user_id, db, out, err))
-
-
-async def _user_demo(
-    base_url: str, stats: ServiceStats, user_id: str, db: Path, out: TextIO, err: TextIO
-) -> int:
-    async with httpx.AsyncClient(base_url=base_url, timeout=5.0) as client, open_store(db) as store:
-        plan = async_user_pipeline(user_id, HttpJsonClient(client), store)
-        print(f"plan      {plan!r} built; requests so far: {stats.requests['users']}", file=out)
-
-        first = await perform_async(plan)
-        if isinstance(first, Err):
-            print(f"funcpipe demo user: user {user_id!r}: {describe(first.error)}", file=err)
-            return 1
-        print(f"run 1     {first}  (requests so far: {stats.requests['users']})", file=out)
-        row = await store.load_user(user_id)
-        match row:
-            case Ok(value=UserProfile() as u):
-                print(f"db row    users(id={u.id!r}, name={u.name!r}, email={u.email!r})", file=out)
-            case _:
-                print(f"db row    {row}", file=out)
-
-        second = await perform_async(plan)  # the same value, driven again: a fresh run
-        users = await store.all_users()
-        count = sum(1 for u in users.value if u.id == user_id) if isinstance(users, Ok) else "?"
-        print(f"run 2     {second}  (requests so far: {stats.requests['users']})", file=out)
-        same = first == second
-        print(f"replay    same plan value, equal results: {same}; rows with this id: {count}", file=out)
-        return 0 if same else 1
-
-
-# ---- funcpipe demo rag ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class RagOptions:
-    """Settings of ``funcpipe demo rag`` (see its ``--help``)."""
-
-    concurrency: int = 8
-    query: str = DEFAULT_QUERY
-    corpus: Path | None = None
-    db: Path = DEFAULT_DB
-    failure_rate: float = 0.0
-    seed: int = 0
-    latency_ms: float = 10.0
-    limit: int | None = None
-    top_k: int = 5
-    timeout: float = 2.0
-    chunk_size: int = 400
-    progress: bool | None = None  # None: show the bar only on a terminal
-
-
-@dataclass
-class RagOutcome:
-    """Everything the RAG demo found, for the summary and for tests."""
-
-    documents: int
-    bad_lines: list[str]
-    report: IngestReport
-    hits: Result[list[Hit], ErrInfo]
-    rows: int
-    max_in_flight: int
-    elapsed: float
-    service_failures: dict[str, int] = field(default_factory=dict)
-
-    @property
-    def exit_code(self) -> int:
-        """0 when everything was stored and answered; 1 when some line, chunk or the query failed."""
-        return 0 if not (self.bad_lines or self.report.failures or isinstance(self.hits, Err)) else 1
-
-
-class MeteredEmbedder:
-    """An ``EmbeddingCap`` decorator that counts calls in flight and reports each finished call.
-
-    Measuring lives in the shell: the plan is given this wrapper instead of
-    the adapter and never knows it is being watched.
-    """
-
-    def __init__(self, inner: EmbeddingCap, on_done: Callable[[], object]) -> None:
-        self._inner = inner
-        self._on_done = on_done
-        self.in_flight = 0
-        self.max_in_flight = 0
-
-    @property
-    def model_name(self) -> str:
-        return self._inner.model_name
-
-    async def embed(self, text: str) -> Result[Vector, ErrInfo]:
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
-            return await self._inner.embed(text)
-        finally:
-            self.in_flight -= 1
-            self._on_done()
-
-
-def read_corpus(path: Path, limit: int | None = None) -> tuple[list[RawDoc], list[str]]:
-    """The documents of a JSONL file, and one message per malformed line (``FILE:LINE: problem``).
-
-    Malformed lines are skipped, the rest is kept. Raises :class:`DemoError`
-    if the file cannot be read at all.
-    """
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DemoError(f"cannot read corpus {path}: {exc.strerror or exc}") from exc
-    docs: list[RawDoc] = []
-    bad: list[str] = []
-    for lineno, raw in enumerate(data.splitlines(), start=1):
-        if limit is not None and len(docs) >= limit:
-            break
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            bad.append(f"{path}:{lineno}: not valid UTF-8")
-            continue
-        parsed = parse_corpus_line(line, lineno)
-        if isinstance(parsed, Err):
-            bad.append(f"{path}:{lineno}: {parsed.error.message}")
-        elif parsed.value is not None:
-            docs.append(parsed.value)
-    return docs, bad
-
-
-def run_rag_demo(opts: RagOptions, out: TextIO, err: TextIO) -> RagOutcome:
-    """Ingest the corpus through the real service into SQLite, answer the query, print a summary."""
-    bad: list[str] = []
-    if opts.corpus is None:
-        docs = stdlib_corpus(limit=opts.limit)
-        source = "standard-library docstrings"
-    else:
-        docs, bad = read_corpus(opts.corpus, opts.limit)
-        source = str(opts.corpus)
-    for message in bad:
-        print(f"funcpipe demo rag: {message}", file=err)
-    chunks = list(gen_clean_and_chunk(docs, RagEnv(chunk_size=opts.chunk_size,
-                                                   embedding_concurrency=opts.concurrency)))
-    app = create_app(
-        latency_ms=opts.latency_ms,
-        failure_rate=opts.failure_rate,
-        seed=opts.seed,
-        slow_ms=opts.timeout * 1000 + 1000,  # an injected slow answer always outlasts the client
-    )
-    with running_service(app) as base_url:
-        print(f"corpus    {source}: {len(docs)} documents, {len(chunks)} chunks", file=out)
-        print(f"service   {base_url} (latency {opts.latency_ms:g} ms, failure rate {opts.failure_rate:g}, "
-              f"seed {opts.seed})", file=out)
-        print(f"database  {opts.db}", file=out)
-        outcome = asyncio.run(_rag(base_url, opts, docs, chunks, bad))
-    outcome.service_failures = dict(app.state.stats.failures)
-    _print_summary(outcome, opts, out, err)
-    return outcome
-
-
-async def _rag(
-    base_url: str,
-    opts: RagOptions,
-    docs: list[RawDoc],
-    chunks: list[ChunkWithoutEmbedding],
-    bad: list[str],
-) -> RagOutcome:
-    async with (
-        httpx.AsyncClient(base_url=base_url, timeout=opts.timeout) as client,
-        open_store(opts.db) as store,
-    ):
-        embedder = HttpEmbedder(client, model_name(DEFAULT_DIM))
-        with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=_no_bar(opts)) as bar:
-            metered = MeteredEmbedder(embedder, lambda: bar.update(1))
-            plan = ingest_chunks(chunks, metered, store, opts.concurrency)
-            started = time.perf_counter()
-            ran = await perform_async(plan)
-            elapsed = time.perf_counter() - started
-        report = ran.unwrap()  # ingest_chunks settles every chunk: its plan always succeeds
-
-        query_plan = search(opts.query, embedder, store, opts.top_k)
-        hits = await perform_async(query_plan)
-        for _ in range(QUERY_ATTEMPTS - 1):  # the same plan value, replayed after a retryable failure
-            if isinstance(hits, Ok) or not is_retryable(hits.error):
-                break
-            hits = await perform_async(query_plan)
-
-        stored = await store.all_chunks()
-        rows = len(stored.value) if isinstance(stored, Ok) else -1
-    return RagOutcome(len(docs), bad, report, hits, rows, metered.max_in_flight, elapsed)
-
-
-def _no_bar(opts: RagOptions) -> bool | None:
-    return None if opts.progress is None else not opts.progress
-
-
-def _print_summary(outcome: RagOutcome, opts: RagOptions, out: TextIO, err: TextIO) -> None:
-    report = outcome.report
-    rate = report.chunks / outcome.elapsed if outcome.elapsed > 0 else 0.0
-    by_code = report.failures_by_code()
-    lines = [
-        ("documents", f"{outcome.documents}"),
-        ("chunks", f"{report.chunks}"),
-        ("duplicates dropped", f"{report.duplicates}"),
-        ("stored (new rows)", f"{report.new_rows}"),
-        ("already stored", f"{report.already_stored}"),
-        ("failed", f"{len(report.failures)}"),
-        ("failures by code", ", ".join(f"{c} {n}" for c, n in by_code.items()) or "none"),
-        ("throughput", f"{rate:.1f} chunks/s ({outcome.elapsed:.2f} s)"),
-        ("largest in flight", f"{outcome.max_in_flight} (limit {opts.concurrency})"),
-        ("rows in database", f"{outcome.rows}"),
-    ]
-    if outcome.bad_lines:
-        lines.append(("malformed lines", f"{len(outcome.bad_lines)} (skipped)"))
-    print("", file=out)
-    for name, value in lines:
-        print(f"{name:<19} {value}", file=out)
-    for failure in report.failures[:10]:
-        print(f"funcpipe demo rag: chunk {chunk_label(failure.chunk)}: {describe(failure.error)}", file=err)
-    if len(report.failures) > 10:
-        print(f"funcpipe demo rag: ... and {len(report.failures) - 10} more failed chunks", file=err)
-
-    print(f"\nquery     {opts.query!r} (top {opts.top_k} by cosine)", file=out)
-    match outcome.hits:
-        case Ok(value=hits):
-            if not hits:
-                print("          no stored chunks", file=out)
-            for rank, hit in enumerate(hits, start=1):
-                snippet = hit.chunk.text.content[:90].replace("\n", " ")
-                print(f"{rank:>2}. {hit.score:.3f}  {chunk_label(hit.chunk)}  {snippet}", file=out)
-        case Err(error=e):
-            print(f"funcpipe demo rag: query failed: {describe(e)}", file=err)

@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from funcpipe_rag.domain.user import old_process, user_url
 from funcpipe_rag.domain.user_model import UserProfile
 from funcpipe_rag.grading.harness import drive, load, points, require, source
-from funcpipe_rag.infra.adapters.fakes import FakeDb, FakeHttp
 from funcpipe_rag.isolation import check_source
 from funcpipe_rag.result import Err, ErrInfo, Ok
+from funcpipe_rag.testing import FakeDb, FakeHttp
 
 EXERCISE = "ex02_user_pipeline"
 TITLE = "The user pipeline as a plan"
@@ -84,7 +84,7 @@ def test_matches_eager_version() -> None:
 def test_failures_short_circuit() -> None:
     """An Err at fetch, validation or save ends the run there, unchanged."""
     pipeline = _pipeline()
-    boom = ErrInfo("TRANSIENT", "service unavailable", ("http",))
+    boom = ErrInfo("TRANSIENT", "service unavailable", path=("http",))
     http, db = FakeHttp(failures={user_url("7"): boom}), FakeDb()
     got = drive(pipeline("7", http, db))
     assert got == Err(boom), f"when the fetch fails the plan should finish with {Err(boom)!r}, got {got!r}"

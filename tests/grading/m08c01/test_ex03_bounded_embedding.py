@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funcpipe_rag.grading.harness import load, points, require
-from funcpipe_rag.infra.adapters.virtual_time import run_virtual
 from funcpipe_rag.rag import ChunkText, ChunkWithoutEmbedding, Embedding, hash_embed
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
+from funcpipe_rag.testing import run_virtual
 
 EXERCISE = "ex03_bounded_embedding"
 TITLE = "Bounded embedding of chunks"
@@ -44,7 +44,7 @@ class Embedder:
         finally:
             self.in_flight -= 1
         if text in self.fail_on:
-            return Err(ErrInfo("EMBED", f"cannot embed {text!r}", ("embed", text)))
+            return Err(ErrInfo("TRANSIENT", f"cannot embed {text!r}", path=("embed", text)))
         return Ok(hash_embed(text, 8))
 
 
@@ -149,7 +149,7 @@ def test_first_error_by_index() -> None:
         emb = Embedder({t: float(len(ts) - i) for i, t in enumerate(ts)}, frozenset(failing))
         got, _ = drive_virtual(embed(chunks_of(ts), emb, limit))
         first = next(t for t in ts if t in failing)
-        want = Err(ErrInfo("EMBED", f"cannot embed {first!r}", ("embed", first)))
+        want = Err(ErrInfo("TRANSIENT", f"cannot embed {first!r}", path=("embed", first)))
         assert got == want, f"with failing chunks {sorted(failing)} the plan gave {got!r}, expected {want!r}"
 
     prop()

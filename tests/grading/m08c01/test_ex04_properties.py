@@ -10,8 +10,7 @@ from collections.abc import Callable
 from typing import Any
 
 from funcpipe_rag.grading.harness import SubmissionError, load, points, require
-from funcpipe_rag.testing.specs import CLOSURE, LIBRARY
-from funcpipe_rag.testing.wrong import WRONG, Wrong
+from funcpipe_rag.testing import CLOSURE, LIBRARY, WRONG, Wrong
 
 EXERCISE = "ex04_properties"
 TITLE = "Write the properties yourself"

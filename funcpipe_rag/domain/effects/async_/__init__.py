@@ -1,6 +1,13 @@
-"""Async effects as data: plans now, streams and policies in later cores."""
+"""Async effects as data: the chapter's ``AsyncPlan`` API, where the course puts it.
 
-from funcpipe_rag.domain.effects.async_.gather import async_gather
+``plan.py`` holds ``AsyncPlan`` and its combinators, ``concurrency.py``
+``async_gather``; later cores add ``stream.py``, ``resilience.py`` and
+``lifts.py`` beside them. The nodes those combinators build
+(``_nodes.py``) and the loop that runs them (``_interpreter.py``) are
+internal.
+"""
+
+from funcpipe_rag.domain.effects.async_.concurrency import async_gather
 from funcpipe_rag.domain.effects.async_.plan import (
     AsyncPlan,
     PlanNode,
@@ -9,6 +16,7 @@ from funcpipe_rag.domain.effects.async_.plan import (
     async_lift,
     async_map,
     async_pure,
+    settle,
 )
 
 __all__ = [
@@ -20,4 +28,5 @@ __all__ = [
     "async_lift",
     "async_map",
     "async_pure",
+    "settle",
 ]

@@ -1,4 +1,7 @@
-"""``async_gather``: run independent plans concurrently, at most ``n`` at a time."""
+"""Independent plans side by side: ``async_gather``, at most ``n`` at a time.
+
+Core 3 adds bounded streams and backpressure here.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +9,10 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from funcpipe_rag.domain.effects.async_.plan import AsyncPlan, PlanNode, _Done, _Lift, _Pure
+from funcpipe_rag.domain.effects.async_._nodes import AsyncPlan, Done, Lift, PlanNode, Pure
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
+
+__all__ = ["async_gather"]
 
 A = TypeVar("A")
 
@@ -76,12 +81,12 @@ async def _run_gather(plans: tuple[AsyncPlan[A], ...], concurrency: int) -> Resu
             # Leaves are run in place: a lifted call is awaited directly and a known
             # value is taken as it is, without a coroutine of the interpreter around it.
             cls = type(plan)
-            if cls is _Lift:
+            if cls is Lift:
                 res = await plan.make()
-            elif cls is _Pure:
+            elif cls is Pure:
                 values[i] = plan.value
                 continue
-            elif cls is _Done:
+            elif cls is Done:
                 res = plan.result
             else:
                 res = await plan()

@@ -8,7 +8,7 @@ The combinators here (``async_pure``, ``async_from_result``, ``async_lift``,
 ``async_bind``, ``async_map``) return plan *nodes*: small immutable objects
 that record what to do. A node is itself an ``AsyncPlan`` (calling it returns
 a new coroutine), and every node is run by one iterative interpreter,
-:func:`_interpret`, which walks the nodes with an explicit stack of
+:func:`~._interpreter.interpret`, which walks the nodes with an explicit stack of
 continuations. That is why a chain of a million ``async_bind`` calls, built
 left-nested (``p = async_bind(p, f)`` in a loop) or right-nested (a step that
 binds to itself), runs in constant Python stack, where the textbook
@@ -33,86 +33,30 @@ run unchanged. Expected failures are ``Err`` values, which skip every later
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, Generic, TypeAlias, TypeVar, cast
+from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
+from funcpipe_rag.domain.effects.async_._nodes import AsyncPlan, Bind, Done, Lift, Map, PlanNode, Pure, new
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
+
+__all__ = [
+    "AsyncPlan",
+    "PlanNode",
+    "async_bind",
+    "async_from_result",
+    "async_lift",
+    "async_map",
+    "async_pure",
+    "settle",
+]
 
 A = TypeVar("A")
 B = TypeVar("B")
 
-AsyncPlan: TypeAlias = Callable[[], Awaitable[Result[A, ErrInfo]]]
-"""A pure, replayable description of async work yielding ``Result[A, ErrInfo]``."""
-
-
-class PlanNode(Generic[A]):
-    """Base of the plan nodes built by this module.
-
-    Calling a node starts a fresh run of the whole description it heads and
-    returns the coroutine of that run; the node itself never changes.
-    """
-
-    __slots__ = ()
-
-    def __call__(self) -> Coroutine[Any, Any, Result[A, ErrInfo]]:
-        return _interpret(self)
-
-    def __repr__(self) -> str:
-        # Never recurse into children: a plan may be a million nodes deep.
-        return f"<AsyncPlan {type(self).__name__.lstrip('_').lower()}>"
-
-
-# The node classes have no ``__init__``: the constructor functions below fill the
-# slots of a bare ``object.__new__`` instance, which skips one Python call per
-# node. Building nodes is on the hot path: a right-nested chain builds two nodes
-# per bind while it runs, and every ``async_pure`` in a bind function is a node.
-_new = object.__new__
-
-
-class _Pure(PlanNode[A]):
-    """A plan that succeeds with ``value`` (``async_pure``).
-
-    It keeps the bare value, not ``Ok(value)``: the interpreter passes it
-    straight to the next step and builds an ``Ok`` only for the final result.
-    """
-
-    __slots__ = ("value",)
-    value: A
-
-
-class _Done(PlanNode[A]):
-    """A plan whose result is already known (``async_from_result``)."""
-
-    __slots__ = ("result",)
-    result: Result[A, ErrInfo]
-
-
-class _Lift(PlanNode[A]):
-    """A plan that awaits ``make()`` — one fresh awaitable per run."""
-
-    __slots__ = ("make",)
-    make: Callable[[], Awaitable[Result[A, ErrInfo]]]
-
-
-class _Bind(PlanNode[B]):
-    """Run ``plan``; on ``Ok(v)`` continue with the plan ``f(v)``."""
-
-    __slots__ = ("f", "plan")
-    plan: AsyncPlan[Any]
-    f: Callable[[Any], AsyncPlan[B]]
-
-
-class _Map(PlanNode[B]):
-    """Run ``plan``; on ``Ok(v)`` finish with ``Ok(f(v))``."""
-
-    __slots__ = ("f", "plan")
-    plan: AsyncPlan[Any]
-    f: Callable[[Any], B]
-
 
 def async_pure(value: A) -> AsyncPlan[A]:
     """The plan that does nothing and succeeds with ``value``."""
-    node: _Pure[A] = _new(_Pure)
+    node: Pure[A] = new(Pure)
     node.value = value
     return node
 
@@ -124,7 +68,7 @@ def async_from_result(result: Result[A, ErrInfo]) -> AsyncPlan[A]:
             f"async_from_result expects Ok(...) or Err(...), got {type(result).__name__}; "
             "wrap a plain value with async_pure instead"
         )
-    node: _Done[A] = _new(_Done)
+    node: Done[A] = new(Done)
     node.result = result
     return node
 
@@ -146,7 +90,7 @@ def async_lift(make_coro: Callable[[], Awaitable[Result[A, ErrInfo]]]) -> AsyncP
             f"async_lift expects a zero-argument callable such as `lambda: cap.method(...)`, "
             f"got {type(make_coro).__name__}; a coroutine object can only be awaited once"
         )
-    node: _Lift[A] = _new(_Lift)
+    node: Lift[A] = new(Lift)
     node.make = make_coro
     return node
 
@@ -157,7 +101,7 @@ def async_bind(plan: AsyncPlan[A], f: Callable[[A], AsyncPlan[B]]) -> AsyncPlan[
     If ``plan`` finishes with ``Err``, ``f`` is never called and the ``Err`` is
     the result. Building the bind calls neither ``plan`` nor ``f``.
     """
-    node: _Bind[B] = _new(_Bind)
+    node: Bind[B] = new(Bind)
     node.plan = plan
     node.f = f
     return node
@@ -168,91 +112,21 @@ def async_map(plan: AsyncPlan[A], f: Callable[[A], B]) -> AsyncPlan[B]:
 
     Equivalent to ``async_bind(plan, lambda x: async_pure(f(x)))``.
     """
-    node: _Map[B] = _new(_Map)
+    node: Map[B] = new(Map)
     node.plan = plan
     node.f = f
     return node
 
 
-def _bad_result(res: object, where: object) -> TypeError:
-    return TypeError(
-        f"{where!r} finished with {type(res).__name__} {res!r:.80}; an AsyncPlan must "
-        "finish with Ok(...) or Err(...)"
-    )
+def settle(plan: AsyncPlan[A]) -> AsyncPlan[Result[A, ErrInfo]]:
+    """The plan that runs ``plan`` and always succeeds, with ``plan``'s ``Result`` as its value.
 
-
-def _not_a_plan(node: object) -> TypeError:
-    return TypeError(
-        f"expected an AsyncPlan (a zero-argument callable), got {type(node).__name__} "
-        f"{node!r:.80}; did a bind function return a value instead of a plan?"
-    )
-
-
-async def _interpret(plan: AsyncPlan[A]) -> Result[A, ErrInfo]:
-    """Run ``plan`` to its result with an explicit continuation stack.
-
-    ``frames`` holds the pending ``_Bind``/``_Map`` nodes whose inner plan is
-    being run; the Python stack never grows with the length of the chain.
-
-    Successful values travel between steps unwrapped (``value``), so a chain of
-    ``async_pure`` steps allocates no ``Ok`` until the end; only a result that
-    comes from outside (a lift, a foreign callable, ``async_from_result``) is
-    checked and unwrapped. The node types are compared with ``is`` on purpose:
-    the loop runs once per bind and ``type(x) is C`` is its cheapest test.
+    Use it to stop one failure from short-circuiting a gather or a bind
+    chain: ``async_gather([settle(p) for p in plans])`` runs every plan and
+    returns every outcome. Exceptions and cancellation still propagate.
     """
-    frames: list[Any] = []
-    push = frames.append
-    pop = frames.pop
-    node: Any = plan
-    while True:
-        # Descend: record each bind/map as a pending frame until a leaf is reached.
-        cls = type(node)
-        while True:
-            if cls is _Bind:
-                inner = node.plan
-                if type(inner) is _Pure:
-                    # Right-nested chains: the inner value is known, no frame needed.
-                    node = node.f(inner.value)
-                else:
-                    push(node)
-                    node = inner
-            elif cls is _Map:
-                push(node)
-                node = node.plan
-            else:
-                break
-            cls = type(node)
 
-        # The leaf: a known value, or a result to await and check.
-        if cls is _Pure:
-            value = node.value
-        else:
-            if cls is _Done:
-                res = node.result
-            elif cls is _Lift:
-                res = await node.make()
-            elif callable(node):
-                res = await node()
-            else:
-                raise _not_a_plan(node)
-            if type(res) is not Ok:
-                if isinstance(res, Err):
-                    return res  # every pending frame is a bind/map: Err skips them all
-                if not isinstance(res, Ok):
-                    raise _bad_result(res, node)
-            if not frames:
-                return cast(Result[A, ErrInfo], res)
-            value = res.value
+    async def run() -> Result[Result[A, ErrInfo], ErrInfo]:
+        return Ok(await plan())  # awaiting inside a coroutine body describes; it does not drive
 
-        # Unwind: feed the value to pending frames until one yields a plan to run.
-        while frames:
-            frame = pop()
-            if type(frame) is _Map:
-                value = frame.f(value)
-                continue
-            node = frame.f(value)
-            if type(node) is not _Pure:
-                break
-            value = node.value
-        else:
-            return Ok(value)
+    return async_lift(run)

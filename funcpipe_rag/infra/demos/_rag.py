@@ -1,0 +1,226 @@
+"""``funcpipe demo rag``: embed a corpus through the real service into SQLite, then answer a query."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TextIO
+
+import httpx
+from tqdm import tqdm
+
+from funcpipe_rag.domain.chunk_ids import chunk_label
+from funcpipe_rag.domain.corpus_lines import parse_corpus_line
+from funcpipe_rag.domain.errors import is_retryable
+from funcpipe_rag.domain.ingest import IngestReport, ingest_chunks
+from funcpipe_rag.domain.ports import EmbeddingCap, Vector
+from funcpipe_rag.domain.search import Hit, search
+from funcpipe_rag.infra.adapters.embedding_client import HttpEmbedder
+from funcpipe_rag.infra.corpus import stdlib_corpus
+from funcpipe_rag.infra.demos._common import DEFAULT_DB, DemoError, describe, open_store
+from funcpipe_rag.infra.runtime import perform_async
+from funcpipe_rag.infra.service import create_app, model_name, running_service
+from funcpipe_rag.rag import DEFAULT_DIM, ChunkWithoutEmbedding, RagEnv, RawDoc, gen_clean_and_chunk
+from funcpipe_rag.result import Err, ErrInfo, Ok, Result
+
+DEFAULT_QUERY = "parse command-line arguments"
+QUERY_ATTEMPTS = 4
+
+
+@dataclass(frozen=True, slots=True)
+class RagOptions:
+    """Settings of ``funcpipe demo rag`` (see its ``--help``)."""
+
+    concurrency: int = 8
+    query: str = DEFAULT_QUERY
+    corpus: Path | None = None
+    db: Path = DEFAULT_DB
+    failure_rate: float = 0.0
+    seed: int = 0
+    latency_ms: float = 10.0
+    limit: int | None = None
+    top_k: int = 5
+    timeout: float = 2.0
+    chunk_size: int = 400
+    progress: bool | None = None  # None: show the bar only on a terminal
+
+
+@dataclass
+class RagOutcome:
+    """Everything the RAG demo found, for the summary and for tests."""
+
+    documents: int
+    bad_lines: list[str]
+    report: IngestReport
+    hits: Result[list[Hit], ErrInfo]
+    rows: int
+    max_in_flight: int
+    elapsed: float
+    service_failures: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> int:
+        """0 when everything was stored and answered; 1 when some line, chunk or the query failed."""
+        return 0 if not (self.bad_lines or self.report.failures or isinstance(self.hits, Err)) else 1
+
+
+class MeteredEmbedder:
+    """An ``EmbeddingCap`` decorator that counts calls in flight and reports each finished call.
+
+    Measuring lives in the shell: the plan is given this wrapper instead of
+    the adapter and never knows it is being watched.
+    """
+
+    def __init__(self, inner: EmbeddingCap, on_done: Callable[[], object]) -> None:
+        self._inner = inner
+        self._on_done = on_done
+        self.in_flight = 0
+        self.max_in_flight = 0
+
+    @property
+    def model_name(self) -> str:
+        return self._inner.model_name
+
+    async def embed(self, text: str) -> Result[Vector, ErrInfo]:
+        self.in_flight += 1
+        self.max_in_flight = max(self.max_in_flight, self.in_flight)
+        try:
+            return await self._inner.embed(text)
+        finally:
+            self.in_flight -= 1
+            self._on_done()
+
+
+def read_corpus(path: Path, limit: int | None = None) -> tuple[list[RawDoc], list[str]]:
+    """The documents of a JSONL file, and one message per malformed line (``FILE:LINE: problem``).
+
+    Malformed lines are skipped, the rest is kept. Raises :class:`DemoError`
+    if the file cannot be read at all.
+    """
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise DemoError(f"cannot read corpus {path}: {exc.strerror or exc}") from exc
+    docs: list[RawDoc] = []
+    bad: list[str] = []
+    for lineno, raw in enumerate(data.splitlines(), start=1):
+        if limit is not None and len(docs) >= limit:
+            break
+        try:
+            line = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            bad.append(f"{path}:{lineno}: not valid UTF-8")
+            continue
+        parsed = parse_corpus_line(line, lineno)
+        if isinstance(parsed, Err):
+            bad.append(f"{path}:{lineno}: {parsed.error.msg}")
+        elif parsed.value is not None:
+            docs.append(parsed.value)
+    return docs, bad
+
+
+def run_rag_demo(opts: RagOptions, out: TextIO, err: TextIO) -> RagOutcome:
+    """Ingest the corpus through the real service into SQLite, answer the query, print a summary."""
+    bad: list[str] = []
+    if opts.corpus is None:
+        docs = stdlib_corpus(limit=opts.limit)
+        source = "standard-library docstrings"
+    else:
+        docs, bad = read_corpus(opts.corpus, opts.limit)
+        source = str(opts.corpus)
+    for message in bad:
+        print(f"funcpipe demo rag: {message}", file=err)
+    chunks = list(gen_clean_and_chunk(docs, RagEnv(chunk_size=opts.chunk_size,
+                                                   embedding_concurrency=opts.concurrency)))
+    app = create_app(
+        latency_ms=opts.latency_ms,
+        failure_rate=opts.failure_rate,
+        seed=opts.seed,
+        slow_ms=opts.timeout * 1000 + 1000,  # an injected slow answer always outlasts the client
+    )
+    with running_service(app) as base_url:
+        print(f"corpus    {source}: {len(docs)} documents, {len(chunks)} chunks", file=out)
+        print(f"service   {base_url} (latency {opts.latency_ms:g} ms, failure rate {opts.failure_rate:g}, "
+              f"seed {opts.seed})", file=out)
+        print(f"database  {opts.db}", file=out)
+        outcome = asyncio.run(_rag(base_url, opts, docs, chunks, bad))
+    outcome.service_failures = dict(app.state.stats.failures)
+    _print_summary(outcome, opts, out, err)
+    return outcome
+
+
+async def _rag(
+    base_url: str,
+    opts: RagOptions,
+    docs: list[RawDoc],
+    chunks: list[ChunkWithoutEmbedding],
+    bad: list[str],
+) -> RagOutcome:
+    async with (
+        httpx.AsyncClient(base_url=base_url, timeout=opts.timeout) as client,
+        open_store(opts.db) as store,
+    ):
+        embedder = HttpEmbedder(client, model_name(DEFAULT_DIM))
+        with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=_no_bar(opts)) as bar:
+            metered = MeteredEmbedder(embedder, lambda: bar.update(1))
+            plan = ingest_chunks(chunks, metered, store, opts.concurrency)
+            started = time.perf_counter()
+            ran = await perform_async(plan)
+            elapsed = time.perf_counter() - started
+        report = ran.unwrap()  # ingest_chunks settles every chunk: its plan always succeeds
+
+        query_plan = search(opts.query, embedder, store, opts.top_k)
+        hits = await perform_async(query_plan)
+        for _ in range(QUERY_ATTEMPTS - 1):  # the same plan value, replayed after a retryable failure
+            if isinstance(hits, Ok) or not is_retryable(hits.error):
+                break
+            hits = await perform_async(query_plan)
+
+        stored = await store.all_chunks()
+        rows = len(stored.value) if isinstance(stored, Ok) else -1
+    return RagOutcome(len(docs), bad, report, hits, rows, metered.max_in_flight, elapsed)
+
+
+def _no_bar(opts: RagOptions) -> bool | None:
+    return None if opts.progress is None else not opts.progress
+
+
+def _print_summary(outcome: RagOutcome, opts: RagOptions, out: TextIO, err: TextIO) -> None:
+    report = outcome.report
+    rate = report.chunks / outcome.elapsed if outcome.elapsed > 0 else 0.0
+    by_code = report.failures_by_code()
+    lines = [
+        ("documents", f"{outcome.documents}"),
+        ("chunks", f"{report.chunks}"),
+        ("duplicates dropped", f"{report.duplicates}"),
+        ("stored (new rows)", f"{report.new_rows}"),
+        ("already stored", f"{report.already_stored}"),
+        ("failed", f"{len(report.failures)}"),
+        ("failures by code", ", ".join(f"{c} {n}" for c, n in by_code.items()) or "none"),
+        ("throughput", f"{rate:.1f} chunks/s ({outcome.elapsed:.2f} s)"),
+        ("largest in flight", f"{outcome.max_in_flight} (limit {opts.concurrency})"),
+        ("rows in database", f"{outcome.rows}"),
+    ]
+    if outcome.bad_lines:
+        lines.append(("malformed lines", f"{len(outcome.bad_lines)} (skipped)"))
+    print("", file=out)
+    for name, value in lines:
+        print(f"{name:<19} {value}", file=out)
+    for failure in report.failures[:10]:
+        print(f"funcpipe demo rag: chunk {chunk_label(failure.chunk)}: {describe(failure.error)}", file=err)
+    if len(report.failures) > 10:
+        print(f"funcpipe demo rag: ... and {len(report.failures) - 10} more failed chunks", file=err)
+
+    print(f"\nquery     {opts.query!r} (top {opts.top_k} by cosine)", file=out)
+    match outcome.hits:
+        case Ok(value=hits):
+            if not hits:
+                print("          no stored chunks", file=out)
+            for rank, hit in enumerate(hits, start=1):
+                snippet = hit.chunk.text.content[:90].replace("\n", " ")
+                print(f"{rank:>2}. {hit.score:.3f}  {chunk_label(hit.chunk)}  {snippet}", file=out)
+        case Err(error=e):
+            print(f"funcpipe demo rag: query failed: {describe(e)}", file=err)

@@ -1,0 +1,163 @@
+"""The public surface is pinned: what ``funcpipe_rag`` and ``funcpipe_rag.testing`` export, and where
+lessons import from.
+
+Renaming or dropping a public name breaks learners' code and the course's
+own examples, so it must be a deliberate change to the lists below. The
+second half reads every notebook, exercise, solution and the README's code
+and checks they import only public names from public modules (no module or
+name starting with ``_``), so internal modules can move freely.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import json
+import re
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+import funcpipe_rag
+import funcpipe_rag.testing
+from funcpipe_rag.course import workbook_root
+
+ROOT = workbook_root()
+assert ROOT is not None, "the tests run from a checkout"
+
+PUBLIC_API = {
+    "AsyncPlan", "ChunkStoreCap", "DbCap", "EmbeddingCap", "Err", "ErrInfo", "ErrorCode", "HttpClientCap",
+    "IOPlan", "Ok", "Result", "assert_never", "async_bind", "async_from_result", "async_gather", "async_lift",
+    "async_map", "async_pure", "io_bind", "io_delay", "io_from_result", "io_map", "io_pure", "perform",
+    "perform_async", "run_plan", "run_sync", "settle",
+}  # fmt: skip
+
+TESTING_API = {
+    "Add", "Bound", "CLOSURE", "EmbedCall", "Fail", "FailWhen", "FakeChunkStore", "FakeDb", "FakeEmbedder",
+    "FakeHttp", "FnSpec", "LIBRARY", "Lift", "LiftAdd", "MIN_SHARE", "Mapped", "Mul", "PathLog",
+    "PlanAlgebra", "PlanSpec", "Pure", "RawLambda", "Strata", "Then", "VirtualTimeLoop", "WRONG", "Wrong",
+    "associativity", "bind_law_properties", "chain", "codes", "fn_specs", "left_identity", "measure",
+    "plan_specs", "returning", "right_identity", "run_virtual", "small_ints", "with_parts",
+}  # fmt: skip
+
+
+def test_the_package_exports_the_chapter_api() -> None:
+    assert set(funcpipe_rag.__all__) == PUBLIC_API
+    assert len(funcpipe_rag.__all__) == len(PUBLIC_API), "a name is listed twice in __all__"
+
+
+def test_testing_exports_fakes_virtual_time_and_strategies() -> None:
+    assert set(funcpipe_rag.testing.__all__) == TESTING_API
+
+
+@pytest.mark.parametrize("package", ["funcpipe_rag", "funcpipe_rag.testing", "funcpipe_rag.teaching",
+                                     "funcpipe_rag.domain.effects.async_", "funcpipe_rag.result"])
+def test_every_listed_name_exists_and_is_public(package: str) -> None:
+    module = importlib.import_module(package)
+    for name in module.__all__:
+        assert not name.startswith("_"), f"{package}.__all__ lists the private name {name}"
+        assert hasattr(module, name), f"{package}.__all__ lists {name}, which it does not define"
+
+
+def test_the_course_module_paths_name_the_same_objects() -> None:
+    from funcpipe_rag.domain.effects.async_ import async_gather
+    from funcpipe_rag.domain.effects.async_.plan import (
+        AsyncPlan,
+        async_bind,
+        async_lift,
+        async_map,
+        async_pure,
+    )
+    from funcpipe_rag.infra.adapters.async_runtime import perform_async
+    from funcpipe_rag.result.types import Err, ErrInfo, Ok, Result, assert_never
+
+    same = {
+        "async_bind": async_bind, "async_lift": async_lift, "async_map": async_map, "async_pure": async_pure,
+        "async_gather": async_gather, "perform_async": perform_async, "Err": Err, "ErrInfo": ErrInfo,
+        "Ok": Ok, "assert_never": assert_never,
+    }  # fmt: skip
+    for name, obj in same.items():
+        assert getattr(funcpipe_rag, name) is obj, name
+    assert funcpipe_rag.AsyncPlan == AsyncPlan and funcpipe_rag.Result == Result
+
+
+def test_err_info_takes_the_course_fields_in_the_course_order() -> None:
+    from funcpipe_rag import ErrInfo
+
+    info = ErrInfo("DB", "disk full", "save", ("users", 1), None, {"attempt": 2})
+    fields = (info.code, info.msg, info.stage, info.path, info.cause)
+    assert fields == ("DB", "disk full", "save", ("users", 1), None)
+    assert info.ctx == {"attempt": 2}
+    assert ErrInfo(code="DB", msg="m") == ErrInfo("DB", "m", None, (), None, None)
+
+
+# ---- lessons, exercises and docs import only public names ---------------------------------------------
+
+
+def _notebook_sources(path: Path) -> Iterator[str]:
+    for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+        if cell["cell_type"] == "code":
+            source = "".join(cell["source"])
+            # IPython syntax (top-level await, magics) is not Python: keep what parses line by line.
+            yield "\n".join(line for line in source.splitlines() if not line.lstrip().startswith(("%", "!")))
+
+
+def _readme_sources(path: Path) -> Iterator[str]:
+    yield from re.findall(r"```python\n(.*?)```", path.read_text(encoding="utf-8"), flags=re.S)
+
+
+def _sources() -> Iterator[tuple[str, str]]:
+    for folder in ("solutions", "exercises"):
+        for file in sorted((ROOT / folder).rglob("*.py")):
+            yield str(file.relative_to(ROOT)), file.read_text(encoding="utf-8")
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for i, source in enumerate(_notebook_sources(nb)):
+            yield f"{nb.relative_to(ROOT)} code cell {i + 1}", source
+    for i, source in enumerate(_readme_sources(ROOT / "README.md")):
+        yield f"README.md python block {i + 1}", source
+
+
+def _imports(source: str) -> Iterator[tuple[str, str | None]]:
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        tree = ast.parse(source.replace("await ", "").replace("async with", "with"))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                yield alias.name, None
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            for alias in node.names:
+                yield node.module, alias.name
+
+
+def private_imports(source: str) -> list[str]:
+    """Every import of ``source`` that reaches into a private module or name of ``funcpipe_rag``."""
+    found = []
+    for module, name in _imports(source):
+        if module != "funcpipe_rag" and not module.startswith("funcpipe_rag."):
+            continue
+        if any(part.startswith("_") for part in module.split(".")) or (name or "").startswith("_"):
+            found.append(f"{module}.{name}" if name else module)
+    return found
+
+
+def test_the_checker_sees_a_private_import() -> None:
+    fakes = "funcpipe_rag.testing._fakes"
+    assert private_imports(f"from {fakes} import FakeDb\n") == [f"{fakes}.FakeDb"]
+    user = "funcpipe_rag.domain.user"
+    assert private_imports(f"from {user} import _fetch\n") == [f"{user}._fetch"]
+    assert private_imports("import funcpipe_rag.domain.effects.async_._nodes\n")
+    assert private_imports("from funcpipe_rag import Ok\nfrom funcpipe_rag.testing import FakeDb\n") == []
+
+
+@pytest.mark.parametrize(("where", "source"), list(_sources()), ids=[w for w, _ in _sources()])
+def test_lessons_and_exercises_import_only_public_names(where: str, source: str) -> None:
+    assert private_imports(source) == [], f"{where} imports internal names"
+    for module, name in _imports(source):
+        if module == "funcpipe_rag" or module.startswith("funcpipe_rag."):
+            imported = importlib.import_module(module)
+            assert name is None or name == "*" or hasattr(imported, name) or importlib.util.find_spec(
+                f"{module}.{name}"
+            ), f"{where}: {module} has no {name}"
