@@ -1,19 +1,33 @@
 # The workbook's commands. `make lab` and `make test` set everything up themselves.
+#
+# PYTHON picks the interpreter: a command (python3.12), a path, or a bare version (3.12);
+# .ci/find-python also looks where pyenv and CI runners install Pythons. The virtual
+# environment is VENV (.venv); it is made again whenever PYTHON's version changes, so
+# `make test PYTHON=python3.13` never tests inside a venv of another version. To keep one
+# venv per version side by side: `make test PYTHON=3.13 VENV=.venv-3.13` (what .ci/run does).
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.funcpipe-installed
+PY     := $(shell sh .ci/find-python '$(PYTHON)' 2>/dev/null)
+PYVER  := $(if $(PY),$(shell '$(PY)' -c 'import sys; print("%d.%d" % sys.version_info[:2])'),none)
+STAMP  := $(VENV)/.funcpipe-installed-$(PYVER)
 KERNEL := funcpipe-m08
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
 .PHONY: lab test lint typecheck isolation unit notebooks-test notebooks exercises course-files grade gradescope demo serve bench clean
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)' || \
-	  { echo "The workbook needs Python 3.11 or newer; try: make $(MAKECMDGOALS) PYTHON=python3.12" >&2; exit 1; }
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	@test -n "$(PY)" || { echo "Python not found: $(PYTHON) does not run. The workbook supports Python 3.11 to 3.13;" \
+	  "name one that is installed, e.g.: make $(MAKECMDGOALS) PYTHON=python3.12" >&2; exit 1; }
+	@$(PY) -c 'import sys; sys.exit(0 if (3, 11) <= sys.version_info[:2] <= (3, 13) else 1)' || \
+	  { echo "The workbook supports Python 3.11 to 3.13, and $(PY) is $(PYVER); install one of those" \
+	    "(e.g. pyenv install 3.13) and run: make $(MAKECMDGOALS) PYTHON=python3.13" >&2; exit 1; }
+	@if [ -e $(VENV) ] && [ "$$($(BIN)/python -c 'import sys; print("%d.%d" % sys.version_info[:2])' 2>/dev/null)" != "$(PYVER)" ]; then \
+	  echo "$(VENV) was not made with Python $(PYVER): making it again"; rm -rf $(VENV); fi
+	@test -x $(BIN)/python || { echo "$(PY) -m venv $(VENV)"; $(PY) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "FuncPipe M08 (Python 3)" >/dev/null
+	@rm -f $(VENV)/.funcpipe-installed*
 	@touch $(STAMP)
 
 venv: $(STAMP)
@@ -67,4 +81,4 @@ bench: $(STAMP) ## Benchmarks (never part of make test)
 	$(BIN)/python -m bench
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .mypy_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .venv-3.* build dist *.egg-info .mypy_cache .ruff_cache .hypothesis

@@ -11,6 +11,7 @@ catches each of these problems.
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,22 @@ from funcpipe_rag.tools.notebooks import KERNEL_NAME, check, check_notebook, coa
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 COMMITTED = notebook_paths([NOTEBOOKS])
+
+
+def test_the_notebook_kernel_is_the_interpreter_running_the_tests() -> None:
+    # nbval starts the kernel the notebooks name; if that kernel belonged to another
+    # virtual environment, `make test PYTHON=python3.13` would check the notebooks on
+    # some other Python. `make` installs the kernel into each environment it creates.
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        spec = KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        pytest.fail(f"no {KERNEL_NAME!r} kernel: run `make test` (it installs one into its environment)")
+    kernel_python = Path(spec.argv[0])
+    assert kernel_python.parent.parent.resolve() == Path(sys.prefix).resolve(), (
+        f"the {KERNEL_NAME!r} kernel runs {kernel_python}, not this environment's Python ({sys.executable})"
+    )
 
 
 def test_the_core_1_notebook_is_present() -> None:

@@ -1,8 +1,10 @@
-"""environment.yml (conda) and pyproject.toml (pip) must list the same dependencies."""
+"""environment.yml (conda) and pyproject.toml (pip) list the same dependencies, and every place
+that names the supported Pythons names the same ones."""
 
 from __future__ import annotations
 
 import re
+import sys
 import tomllib
 from pathlib import Path
 
@@ -45,3 +47,32 @@ def test_same_packages_and_bounds() -> None:
 def test_python_versions_agree() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     assert f"python{project['requires-python']}" in (ROOT / "environment.yml").read_text()
+
+
+def supported_versions() -> list[tuple[int, int]]:
+    """The ``Programming Language :: Python :: 3.X`` classifiers of pyproject.toml, in order."""
+    classifiers = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["classifiers"]
+    found = [re.fullmatch(r"Programming Language :: Python :: 3\.(\d+)", c) for c in classifiers]
+    return [(3, int(m.group(1))) for m in found if m]
+
+
+def test_every_statement_of_the_supported_versions_agrees() -> None:
+    versions = supported_versions()
+    (lowest, *_), highest = versions, versions[-1]
+    assert versions == [(3, minor) for minor in range(lowest[1], highest[1] + 1)], "no gaps"
+    low, high = f"3.{lowest[1]}", f"3.{highest[1]}"
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    assert project["requires-python"] == f">={low},<3.{highest[1] + 1}"
+    names = ", ".join(f"3.{minor}" for _, minor in versions[:-1]) + f" and {high}"
+    assert f"Python {names}" in (ROOT / "README.md").read_text()
+    makefile = (ROOT / "Makefile").read_text()
+    assert f"(3, {lowest[1]}) <= sys.version_info[:2] <= (3, {highest[1]})" in makefile
+    assert f"supports Python {low} to {high}" in makefile
+    tools = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]
+    assert tools["mypy"]["python_version"] == low and tools["ruff"]["target-version"] == f"py3{lowest[1]}"
+
+
+def test_the_suite_runs_on_a_supported_version() -> None:
+    assert sys.version_info[:2] in supported_versions(), (
+        f"Python {sys.version_info[0]}.{sys.version_info[1]} is not a supported version"
+    )
