@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.funcpipe-installed-$(PYVER)
 KERNEL := funcpipe-m08
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: lab test lint typecheck isolation unit notebooks-test notebooks exercises course-files grade gradescope demo serve bench clean
+.PHONY: lab test lint typecheck isolation unit notebooks-test notebooks exercises course-files grade gradescope demo serve bench mutation clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY)" || { echo "Python not found: $(PYTHON) does not run. The workbook supports Python 3.11 to 3.13;" \
@@ -79,6 +79,14 @@ serve: $(STAMP)
 
 bench: $(STAMP) ## Benchmarks (never part of make test)
 	$(BIN)/python -m bench
+
+MUTATION_STAMP := $(VENV)/.funcpipe-mutation-installed
+$(MUTATION_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,mutation]'
+	@touch $(MUTATION_STAMP)
+
+mutation: $(MUTATION_STAMP) ## Mutation testing of the graded tests (CORE=m08c01; never part of make test)
+	$(BIN)/python -m funcpipe_rag.tools.mutation $(or $(CORE),m08c01) --readme
 
 clean:
 	rm -rf $(VENV) .venv-3.* build dist *.egg-info .mypy_cache .ruff_cache .hypothesis
