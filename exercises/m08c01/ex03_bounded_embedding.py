@@ -17,12 +17,23 @@ The contract
   order the embeddings finish in; each is
   ``chunk.with_embedding(Embedding(vector, embedder.model_name))``.
 * At most ``limit`` calls to ``embed`` in flight at once — and do use the
-  concurrency: with ``n`` chunks, ``min(limit, n)`` of them should run
-  together.
+  concurrency as a *sliding window*: at the start ``min(limit, n)`` of the
+  ``n`` chunks run together, and whenever one finishes the next chunk starts
+  at once (not batches of ``limit`` that each wait for their slowest member).
 * If some chunks fail, the result is the ``Err`` (unchanged) of the failing
   chunk with the *smallest index*, not the one that failed first in time.
 * Building the plan calls nothing; driving it twice embeds everything twice.
 * ``limit < 1`` is a programming error: raise ``ValueError`` when building.
+
+Imports
+-------
+The standard library (``asyncio`` included); ``Result``, ``Ok``, ``Err``,
+``ErrInfo``, ``ErrorCode``, ``assert_never`` from ``funcpipe_rag``; ``AsyncPlan`` and the
+plan primitives except ``async_gather`` from
+``funcpipe_rag.domain.effects.async_``; the ports from
+``funcpipe_rag.domain.ports``; ``funcpipe_rag.rag``. Nothing else: a file that
+imports ``async_gather``, the library's RAG pipeline or another package's
+bounded map scores zero for this exercise.
 
 Hints
 -----

@@ -15,9 +15,10 @@ The contract
 * ``check_right_identity(impl)`` — ``bind(m, pure)`` runs like ``m``.
 * ``check_associativity(impl)`` — ``bind(bind(m, f), g)`` runs like
   ``bind(m, lambda x: bind(f(x), g))``.
-* ``check_replay(impl)`` — a plan with a lifted step and a bind: building it
-  calls nothing; running it twice gives equal results and runs the lifted
-  step once per run.
+* ``check_replay(impl)`` — a plan with a lifted step, a bind and a map:
+  building it calls nothing; running it twice gives equal results; each run
+  calls the lifted step, the function given to bind and the one given to map
+  exactly once (when the step before succeeded).
 
 "Runs like" means: driving both plans gives equal ``Result`` values; plan
 objects themselves are never equal. Generate plans that finish with ``Ok``
@@ -29,6 +30,14 @@ Your checks must pass on correct implementations. Then they are run against
 wrong ones kept by the grader (a bind that runs too early, one that loses
 errors, a lift that reuses or caches, a pure that wraps twice, ...): each
 wrong implementation you catch is a point.
+
+Imports
+-------
+The standard library, ``hypothesis``, and ``Result``, ``Ok``, ``Err``,
+``ErrInfo``, ``ErrorCode``, ``assert_never`` from ``funcpipe_rag``. Each ``check_*`` must run
+a Hypothesis property (a function decorated with ``@given``) over generated
+examples: fixed examples, the library's own primitives and
+``funcpipe_rag.testing`` score zero for this exercise.
 
 Hints
 -----
@@ -105,5 +114,5 @@ def check_associativity(impl: Impl) -> None:
 
 
 def check_replay(impl: Impl) -> None:
-    # TODO: property: building calls nothing; two runs, two calls, equal results
-    raise NotImplementedError("TODO: property: building calls nothing; two runs, two calls, equal results")
+    # TODO: property: building calls nothing; each run calls each step once; equal results
+    raise NotImplementedError("TODO: property: building calls nothing; each run calls each step once; equal results")

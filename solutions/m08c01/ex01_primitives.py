@@ -24,11 +24,21 @@ And, for all of them:
   pass in, not ``f``, not ``make_coro``;
 * replayability: running the same plan twice runs its steps twice and gives
   equal results (a coroutine object can be awaited only once, so never keep
-  one between runs);
+  one between runs); one run runs each step once — the plan, ``f``, the
+  lifted call;
+* every value is a value: ``None``, ``0``, ``""``, ``[]`` and ``False`` flow
+  through all four like any other (``Ok(None)`` is a success, not a failure);
 * the monad laws: ``async_bind(async_pure(x), f)`` runs like ``f(x)``;
   ``async_bind(m, async_pure)`` runs like ``m``; and
   ``async_bind(async_bind(m, f), g)`` runs like
   ``async_bind(m, lambda x: async_bind(f(x), g))`` — for ``Ok`` and ``Err``.
+
+Imports
+-------
+The standard library, and ``Result``, ``Ok``, ``Err``, ``ErrInfo``,
+``ErrorCode`` and ``assert_never`` from ``funcpipe_rag`` — nothing else from the workbook: a
+file that imports the library's own primitives (or anything under
+``solutions/``) scores zero for this exercise.
 
 Hints
 -----

@@ -16,14 +16,25 @@ The contract
 * ``_validate(raw)`` — a plan of the ``UserProfile`` that ``validate_user``
   builds, or of its ``Err``. (Careful: ``async_pure(validate_user(raw))``
   would be a plan of a *Result*, not of a user.)
-* ``_save(user, db)`` — a plan that saves the user (``db.save_user``) and
-  finishes with the user itself.
+* ``_save(user, db)`` — a plan that saves the user (``db.save_user``, which
+  finishes with ``Ok(None)`` when it succeeds) and finishes with the user itself.
 * ``user_pipeline(user_id, http, db)`` — the three steps, each depending on
   the one before. Driving it gives the same result, and the same calls to
   ``http`` and ``db``, as ``old_process``; an ``Err`` at any step skips the
   steps after it; building it calls nothing; it can be driven twice.
 * This file is core code: it must never drive a plan (no ``asyncio.run``,
   ``create_task``, ``perform_async``, no import of ``funcpipe_rag.infra``).
+
+Imports
+-------
+The standard library; ``Result``, ``Ok``, ``Err``, ``ErrInfo``,
+``ErrorCode``, ``assert_never`` from ``funcpipe_rag``; the plan primitives (``AsyncPlan``,
+``async_pure``, ``async_bind``, ``async_map``, ``async_lift``,
+``async_from_result``) from ``funcpipe_rag.domain.effects.async_``; the ports
+from ``funcpipe_rag.domain.ports``; ``UserProfile`` and ``validate_user`` from
+``funcpipe_rag.domain.user_model``; ``user_url`` from
+``funcpipe_rag.domain.user``. Nothing else: importing the library's own
+pipeline (or ``old_process``) scores zero for this exercise.
 
 Hints
 -----

@@ -14,9 +14,10 @@ The contract
 * ``check_right_identity(impl)`` — ``bind(m, pure)`` runs like ``m``.
 * ``check_associativity(impl)`` — ``bind(bind(m, f), g)`` runs like
   ``bind(m, lambda x: bind(f(x), g))``.
-* ``check_replay(impl)`` — a plan with a lifted step and a bind: building it
-  calls nothing; running it twice gives equal results and runs the lifted
-  step once per run.
+* ``check_replay(impl)`` — a plan with a lifted step, a bind and a map:
+  building it calls nothing; running it twice gives equal results; each run
+  calls the lifted step, the function given to bind and the one given to map
+  exactly once (when the step before succeeded).
 
 "Runs like" means: driving both plans gives equal ``Result`` values; plan
 objects themselves are never equal. Generate plans that finish with ``Ok``
@@ -28,6 +29,14 @@ Your checks must pass on correct implementations. Then they are run against
 wrong ones kept by the grader (a bind that runs too early, one that loses
 errors, a lift that reuses or caches, a pure that wraps twice, ...): each
 wrong implementation you catch is a point.
+
+Imports
+-------
+The standard library, ``hypothesis``, and ``Result``, ``Ok``, ``Err``,
+``ErrInfo``, ``ErrorCode``, ``assert_never`` from ``funcpipe_rag``. Each ``check_*`` must run
+a Hypothesis property (a function decorated with ``@given``) over generated
+examples: fixed examples, the library's own primitives and
+``funcpipe_rag.testing`` score zero for this exercise.
 
 Hints
 -----
@@ -164,17 +173,33 @@ def check_associativity(impl: Impl) -> None:
 
 
 def check_replay(impl: Impl) -> None:
-    # BEGIN SOLUTION: property: building calls nothing; two runs, two calls, equal results
+    # BEGIN SOLUTION: property: building calls nothing; each run calls each step once; equal results
     @CONFIG
     @given(x=ints, fail=st.booleans(), f=fn_specs)
     def prop(x: int, fail: bool, f: tuple[str, int]) -> None:
         cap = Counter(Err(_err(x)) if fail else Ok(x))
-        plan = impl.map(impl.bind(impl.lift(cap.call), build_fn(impl, f)), lambda v: v * 2)
-        assert cap.calls == 0, "building the plan called the capability"
+        step = build_fn(impl, f)
+        bound: list[int] = []
+        mapped: list[int] = []
+
+        def then(v: int) -> Plan:
+            bound.append(v)
+            return step(v)
+
+        def double(v: int) -> int:
+            mapped.append(v)
+            return v * 2
+
+        plan = impl.map(impl.bind(impl.lift(cap.call), then), double)
+        assert (cap.calls, bound, mapped) == (0, [], []), "building the plan ran a step"
         first = run(plan)
-        assert cap.calls == 1, f"one run made {cap.calls} calls"
+        per_run = (1, 0 if fail else 1, 1 if isinstance(first, Ok) else 0)
+        assert (cap.calls, len(bound), len(mapped)) == per_run, \
+            f"one run made (lift, bind, map) calls {(cap.calls, len(bound), len(mapped))}, not {per_run}"
         second = run(plan)
-        assert cap.calls == 2, f"two runs made {cap.calls} calls"
+        twice = tuple(2 * n for n in per_run)
+        assert (cap.calls, len(bound), len(mapped)) == twice, \
+            f"two runs made (lift, bind, map) calls {(cap.calls, len(bound), len(mapped))}, not {twice}"
         assert first == second
 
     prop()
