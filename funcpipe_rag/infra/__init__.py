@@ -2,6 +2,7 @@
 
 ``runtime`` (the drivers), ``adapters/`` (real HTTP, embedding and SQLite
 adapters), ``service/`` (the local users/embeddings service and its hosting),
-``demos/`` (the instructor demos), ``corpus`` (the standard-library corpus),
-``commands`` (``funcpipe serve`` and ``funcpipe demo``).
+``demos/`` (the instructor demos), ``corpus`` (the lesson corpus: the packaged
+snapshot, or the live standard library), ``commands`` (``funcpipe serve`` and
+``funcpipe demo``).
 """

@@ -48,6 +48,11 @@ _positive_int = _bounded(int, "an integer", 1)
 _port = _bounded(int, "a port number", 0, 65535)
 
 
+def _corpus(text: str) -> str | Path:
+    """``--corpus``: the keywords ``snapshot`` and ``stdlib`` as they are, anything else a file."""
+    return text if text in ("snapshot", "stdlib") else Path(text)
+
+
 def _fail(command: str, message: str) -> int:
     print(f"{PROG} {command}: error: {message}", file=sys.stderr)
     return 2
@@ -131,8 +136,11 @@ def register(sub: Any) -> None:
     rag = demos.add_parser("rag", help="embed a corpus with bounded concurrency, store it, answer a query")
     rag.add_argument("--concurrency", type=_positive_int, default=8, help="embeddings in flight at most")
     rag.add_argument("--query", default=DEFAULT_QUERY, help="the question to answer from the stored chunks")
-    rag.add_argument("--corpus", type=Path, default=None,
-                     help='JSONL file, one {"id", "title", "text"} per line (default: stdlib docstrings)')
+    rag.add_argument("--corpus", type=_corpus, default="snapshot", metavar="snapshot|stdlib|FILE",
+                     help="snapshot: the packaged standard-library docstrings, the same on every Python "
+                          "(default); stdlib: this Python's own docstrings, which vary by version; "
+                          'FILE: a JSONL file, one {"id", "title", "text"} per line (./stdlib for a file '
+                          "named stdlib)")
     rag.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"SQLite file (default {DEFAULT_DB})")
     rag.add_argument("--failure-rate", type=_rate, default=0.0, help="service failure rate (seeded)")
     rag.add_argument("--seed", type=int, default=0, help="seed of the failure draws")

@@ -1,1 +1,1 @@
-"""Maintenance tools: notebook execution and checks."""
+"""Maintenance tools: notebook execution and checks, course files, capturing the lesson corpus."""

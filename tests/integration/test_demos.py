@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import io
 import json
+import platform
 import signal
 import socket
 import sqlite3
@@ -21,7 +22,7 @@ import pytest
 from funcpipe_rag.cli import main
 from funcpipe_rag.domain.chunk_ids import chunk_key, chunk_label
 from funcpipe_rag.domain.errors import INFRA_CODES
-from funcpipe_rag.infra.corpus import stdlib_corpus
+from funcpipe_rag.infra.corpus import SNAPSHOT_PYTHON, snapshot_corpus, stdlib_corpus
 from funcpipe_rag.infra.demos import RagOptions, run_rag_demo
 from funcpipe_rag.infra.service import model_name
 from funcpipe_rag.rag import RagEnv, gen_clean_and_chunk
@@ -92,11 +93,26 @@ def test_demo_rag_stores_answers_and_reruns_without_new_rows(
     assert int(_summary(first, "largest in flight").split()[0]) <= 3
     assert " 1. " in first  # the query was answered
 
+    chunks = len(list(gen_clean_and_chunk(snapshot_corpus(limit=8), RagEnv())))
+    snapshot = f"snapshot of the Python {SNAPSHOT_PYTHON} standard library docstrings"
+    assert _summary(first, "corpus") == f"{snapshot}: 8 documents, {chunks} chunks"
+
     assert main(args) == 0
     second = capsys.readouterr().out
     assert _summary(second, "stored (new rows)") == "0"
     assert _summary(second, "already stored") == str(stored)
     assert len(_row_ids(db_path)) == stored
+
+
+def test_demo_rag_reads_the_live_standard_library_on_request(
+    db_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["demo", "rag", "--corpus", "stdlib", "--limit", "3", "--db", str(db_path), *QUIET]
+    assert main(args) == 0
+    corpus = _summary(capsys.readouterr().out, "corpus")
+    live = f"live Python {platform.python_version()} standard library docstrings (they vary by version)"
+    chunks = len(list(gen_clean_and_chunk(stdlib_corpus(limit=3, submodules=True), RagEnv())))
+    assert corpus == f"{live}: 3 documents, {chunks} chunks"
 
 
 def test_demo_rag_reports_malformed_lines_and_processes_the_rest(
@@ -151,7 +167,7 @@ def test_failure_injection_loses_and_duplicates_no_chunk(db_path: Path) -> None:
     outcome = run_rag_demo(opts, out, err)
     report = outcome.report
 
-    chunks = list(gen_clean_and_chunk(stdlib_corpus(limit=40), RagEnv(chunk_size=opts.chunk_size)))
+    chunks = list(gen_clean_and_chunk(snapshot_corpus(limit=40), RagEnv(chunk_size=opts.chunk_size)))
     keys = {chunk_label(c): chunk_key(model_name(), c.text.content) for c in chunks}
     failed = {chunk_label(f.chunk): f.error.code for f in report.failures}
     rows = _row_ids(db_path)

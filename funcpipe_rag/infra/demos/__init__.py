@@ -7,9 +7,11 @@
 from funcpipe_rag.infra.demos._common import DEFAULT_DB, DemoError, describe, open_store
 from funcpipe_rag.infra.demos._rag import (
     DEFAULT_QUERY,
+    CorpusChoice,
     MeteredEmbedder,
     RagOptions,
     RagOutcome,
+    load_corpus,
     read_corpus,
     run_rag_demo,
 )
@@ -18,11 +20,13 @@ from funcpipe_rag.infra.demos._user import run_user_demo
 __all__ = [
     "DEFAULT_DB",
     "DEFAULT_QUERY",
+    "CorpusChoice",
     "DemoError",
     "MeteredEmbedder",
     "RagOptions",
     "RagOutcome",
     "describe",
+    "load_corpus",
     "open_store",
     "read_corpus",
     "run_rag_demo",

@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import asyncio
+import platform
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TextIO
+from typing import Literal, TextIO, TypeAlias
 
 import httpx
 from tqdm import tqdm
 
 from funcpipe_rag.domain.chunk_ids import chunk_label
-from funcpipe_rag.domain.corpus_lines import parse_corpus_line
 from funcpipe_rag.domain.errors import is_retryable
 from funcpipe_rag.domain.ingest import IngestReport, ingest_chunks
 from funcpipe_rag.domain.ports import EmbeddingCap, Vector
 from funcpipe_rag.domain.search import Hit, search
 from funcpipe_rag.infra.adapters.embedding_client import HttpEmbedder
-from funcpipe_rag.infra.corpus import stdlib_corpus
+from funcpipe_rag.infra.corpus import SNAPSHOT_PYTHON, parse_corpus, snapshot_corpus, stdlib_corpus
 from funcpipe_rag.infra.demos._common import DEFAULT_DB, DemoError, describe, open_store
 from funcpipe_rag.infra.runtime import perform_async
 from funcpipe_rag.infra.service import create_app, model_name, running_service
@@ -29,6 +29,10 @@ from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 DEFAULT_QUERY = "parse command-line arguments"
 QUERY_ATTEMPTS = 4
 
+CorpusChoice: TypeAlias = Literal["snapshot", "stdlib"] | Path
+"""``"snapshot"`` (the packaged snapshot, the default), ``"stdlib"`` (this Python's own
+docstrings) or the path of a JSONL file."""
+
 
 @dataclass(frozen=True, slots=True)
 class RagOptions:
@@ -36,7 +40,7 @@ class RagOptions:
 
     concurrency: int = 8
     query: str = DEFAULT_QUERY
-    corpus: Path | None = None
+    corpus: CorpusChoice = "snapshot"
     db: Path = DEFAULT_DB
     failure_rate: float = 0.0
     seed: int = 0
@@ -104,33 +108,24 @@ def read_corpus(path: Path, limit: int | None = None) -> tuple[list[RawDoc], lis
         data = path.read_bytes()
     except OSError as exc:
         raise DemoError(f"cannot read corpus {path}: {exc.strerror or exc}") from exc
-    docs: list[RawDoc] = []
-    bad: list[str] = []
-    for lineno, raw in enumerate(data.splitlines(), start=1):
-        if limit is not None and len(docs) >= limit:
-            break
-        try:
-            line = raw.decode("utf-8")
-        except UnicodeDecodeError:
-            bad.append(f"{path}:{lineno}: not valid UTF-8")
-            continue
-        parsed = parse_corpus_line(line, lineno)
-        if isinstance(parsed, Err):
-            bad.append(f"{path}:{lineno}: {parsed.error.msg}")
-        elif parsed.value is not None:
-            docs.append(parsed.value)
-    return docs, bad
+    return parse_corpus(data, str(path), limit)
+
+
+def load_corpus(choice: CorpusChoice, limit: int | None = None) -> tuple[list[RawDoc], list[str], str]:
+    """The documents ``--corpus`` names, the malformed lines, and how to describe the source."""
+    if choice == "snapshot":
+        fixed = f"snapshot of the Python {SNAPSHOT_PYTHON} standard library docstrings"
+        return snapshot_corpus(limit), [], fixed
+    if choice == "stdlib":
+        live = f"live Python {platform.python_version()} standard library docstrings (they vary by version)"
+        return stdlib_corpus(limit=limit, submodules=True), [], live
+    docs, bad = read_corpus(choice, limit)
+    return docs, bad, str(choice)
 
 
 def run_rag_demo(opts: RagOptions, out: TextIO, err: TextIO) -> RagOutcome:
     """Ingest the corpus through the real service into SQLite, answer the query, print a summary."""
-    bad: list[str] = []
-    if opts.corpus is None:
-        docs = stdlib_corpus(limit=opts.limit)
-        source = "standard-library docstrings"
-    else:
-        docs, bad = read_corpus(opts.corpus, opts.limit)
-        source = str(opts.corpus)
+    docs, bad, source = load_corpus(opts.corpus, opts.limit)
     for message in bad:
         print(f"funcpipe demo rag: {message}", file=err)
     chunks = list(gen_clean_and_chunk(docs, RagEnv(chunk_size=opts.chunk_size,
