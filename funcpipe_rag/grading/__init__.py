@@ -7,9 +7,11 @@ From Python (a notebook cell, for instance)::
     report            # the table: points, what failed, smallest example, hint
     report.points, report.max_points, report.exercise("ex01_primitives").done
 
-Graded tests live in ``tests/grading/<core>/`` and use :func:`points` and
-:func:`load` from :mod:`funcpipe_rag.grading.harness`; the submission always
-runs in a separate process on a scratch copy (see :mod:`.runner`).
+Graded tests live in ``tests/grading/<core>/`` and are written with
+:mod:`funcpipe_rag.grading.harness` (``@graded`` judges in the grader,
+``@observer`` functions next to the learner's code). The submission always
+runs in a separate process, behind the strongest boundary this machine
+offers (:mod:`.sandbox`), and only plain facts come back (:mod:`.runner`).
 """
 
 from __future__ import annotations
@@ -18,7 +20,17 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from funcpipe_rag.course import workbook_root
-from funcpipe_rag.grading.harness import SubmissionError, load, points, require
+from funcpipe_rag.grading.harness import (
+    SubmissionError,
+    before_import,
+    graded,
+    load,
+    observe,
+    observer,
+    remember,
+    require,
+    submission_source,
+)
 from funcpipe_rag.grading.report import CoreReport, ExerciseReport, Report, TestResult
 from funcpipe_rag.grading.runner import DEFAULT_LIMITS, GraderError, Limits, default_tests_root, grade_folder
 
@@ -39,12 +51,17 @@ def grade(
     time_limit: float = DEFAULT_LIMITS.time_limit,
     memory_mb: int = DEFAULT_LIMITS.memory_mb,
     tests: str | Path | None = None,
+    sandbox: str | None = None,
+    workdir: str | Path | None = None,
 ) -> Report:
     """Grade ``submission`` (default ``exercises/``) on ``cores`` (default: all).
 
     ``cores`` is a core (``"m08c01"``), one exercise of it (``"m08c01/ex03"``),
-    or a list of those. Returns a :class:`Report`; raises :class:`GraderError`
-    only when grading cannot run at all.
+    or a list of those. ``time_limit`` bounds each observation of the
+    learner's code (seconds), ``memory_mb`` its address space. ``sandbox``
+    forces a boundary (``"bubblewrap"``, ``"uid"``, ``"none"``; default: the
+    strongest that works here). Returns a :class:`Report`; raises
+    :class:`GraderError` only when grading cannot run at all.
     """
     picked = [cores] if isinstance(cores, str) else list(cores or [])
     folder = Path(submission) if submission is not None else default_submission()
@@ -53,6 +70,8 @@ def grade(
         picked,
         tests_root=Path(tests) if tests is not None else None,
         limits=Limits(time_limit=time_limit, memory_mb=memory_mb),
+        sandbox_kind=sandbox,
+        workdir=Path(workdir) if workdir is not None else None,
     )
     report.submission = str(folder)  # as the learner named it: a report shows no machine paths
     return report
@@ -66,9 +85,14 @@ __all__ = [
     "Report",
     "SubmissionError",
     "TestResult",
+    "before_import",
     "default_tests_root",
     "grade",
+    "graded",
     "load",
-    "points",
+    "observe",
+    "observer",
+    "remember",
     "require",
+    "submission_source",
 ]

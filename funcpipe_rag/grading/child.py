@@ -1,83 +1,56 @@
-"""The grading child: runs graded tests against a scratch copy of a submission.
+"""The grading child: an observation server next to the learner's code.
 
-Started by :mod:`funcpipe_rag.grading.runner` as ``python -m
-funcpipe_rag.grading.child --plan FILE --fd N``. It reports to the parent only
-through the pipe ``N`` (never through stdout, which the submission may write
-to): one JSON object per line, ``start`` before each test, ``result`` after it,
-``done`` at the end, each carrying the run's token so text that merely looks
-like a result is ignored. Limits on memory, CPU time and file size are set
-before any submitted code runs.
+Started by :mod:`funcpipe_rag.grading.runner` (inside the boundary chosen by
+:mod:`.sandbox`) as ``python -m funcpipe_rag.grading.child --fd N ...``, with
+its working directory the scratch copy of one core's submission folder. It
+holds no token and decides nothing: it receives the child-side part of one
+graded-test file, then answers requests one by one (see :mod:`.protocol`),
+running the learner's code and replying with plain facts. Hard limits on
+memory, CPU time, file size and processes are set before anything else, so
+the learner's code cannot raise them.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import functools
 import io
 import json
+import linecache
 import os
 import resource
 import signal
+import socket
 import sys
-import time
+import types
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-MEMORY_EXIT = 86  # the child exits with this status after a MemoryError, to restart clean
+from funcpipe_rag.grading import codec, harness
+from funcpipe_rag.grading.protocol import MAX_MESSAGE, MAX_PRINTED
+from funcpipe_rag.grading.sandbox import unpack
 
 
-class Channel:
-    def __init__(self, fd: int, token: str) -> None:
-        self.fd = fd
-        self.token = token
+def set_limits(memory_mb: int, cpu_seconds: int, fsize_mb: int, nproc: int) -> None:
+    """Hard limits equal to the soft ones: address space, CPU, file size, processes; no core files.
 
-    def send(self, **message: Any) -> None:
-        message["token"] = self.token
-        data = (json.dumps(message) + "\n").encode()
-        view = memoryview(data)
-        while view:
-            written = os.write(self.fd, view)
-            view = view[written:]
-
-
-def set_limits(memory_mb: int, cpu_seconds: int) -> None:
-    """Bound the address space, CPU time and size of written files; no core dumps."""
-    limit = memory_mb * 1024 * 1024
-    for which, value in (
-        (resource.RLIMIT_AS, limit),
+    A limit already lower stays as it is; ``nproc`` 0 leaves the process count alone.
+    """
+    wanted = [
+        (resource.RLIMIT_AS, memory_mb * 1024 * 1024),
         (resource.RLIMIT_CPU, cpu_seconds),
-        (resource.RLIMIT_FSIZE, 64 * 1024 * 1024),
+        (resource.RLIMIT_FSIZE, fsize_mb * 1024 * 1024),
         (resource.RLIMIT_CORE, 0),
-    ):
+    ]
+    if nproc > 0 and hasattr(resource, "RLIMIT_NPROC"):
+        wanted.append((resource.RLIMIT_NPROC, nproc))
+    for which, value in wanted:
         with contextlib.suppress(ValueError, OSError):
             _soft, hard = resource.getrlimit(which)
             new = value if hard == resource.RLIM_INFINITY else min(value, hard)
-            resource.setrlimit(which, (new, hard if hard == resource.RLIM_INFINITY else new))
+            resource.setrlimit(which, (new, new))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a too-large write fails instead of killing us
-
-
-def _hypothesis_profile(overrides: dict[str, Any] | None = None) -> None:
-    """Deterministic settings for graded tests; a graded module may adjust them with ``SETTINGS``."""
-    from hypothesis import HealthCheck, Phase, settings
-
-    extra = dict(overrides or {})
-    if "phases" in extra:
-        extra["phases"] = [Phase[p] for p in extra["phases"]]
-    chosen: dict[str, Any] = {
-        "derandomize": True,
-        "database": None,
-        "deadline": None,
-        "max_examples": 30,
-        "phases": [Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink],  # no slow "explain"
-        "print_blob": False,
-        "report_multiple_bugs": False,
-        "suppress_health_check": list(HealthCheck),
-    }
-    chosen.update(extra)
-    settings.register_profile("funcpipe-grading", **chosen)
-    settings.load_profile("funcpipe-grading")
 
 
 def _one_sentence(text: str, limit: int = 400) -> str:
@@ -85,17 +58,9 @@ def _one_sentence(text: str, limit: int = 400) -> str:
     return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _example(exc: BaseException) -> str:
-    notes = getattr(exc, "__notes__", None) or []
-    keep = [
-        n for n in notes
-        if isinstance(n, str) and (n.startswith("Falsifying") or n.startswith("Failing test case"))
-    ]
-    return "\n".join(keep)
-
-
-def _where(exc: BaseException, folder: Path) -> str:
-    found = ""
+def _learner_frame(exc: BaseException, folder: Path) -> tuple[str | None, int | None, str | None]:
+    """File, line and function of the innermost frame of the learner's own code."""
+    found: tuple[str | None, int | None, str | None] = (None, None, None)
     tb = exc.__traceback__
     while tb is not None:
         filename = tb.tb_frame.f_code.co_filename
@@ -104,97 +69,145 @@ def _where(exc: BaseException, folder: Path) -> str:
         except (OSError, ValueError):
             inside = False
         if inside:
-            found = f" (at {Path(filename).name}, line {tb.tb_lineno}, in {tb.tb_frame.f_code.co_name})"
+            found = (Path(filename).name, tb.tb_lineno, tb.tb_frame.f_code.co_name)
         tb = tb.tb_next
     return found
 
 
-def describe_failure(exc: BaseException, folder: Path, memory_mb: int) -> str:
-    """One sentence saying what went wrong, for the learner."""
-    from funcpipe_rag.grading.harness import SubmissionError
-
-    if isinstance(exc, SubmissionError):
-        return str(exc)
-    if isinstance(exc, NotImplementedError):
-        return f"not implemented yet: {_one_sentence(str(exc)) or 'NotImplementedError'}{_where(exc, folder)}"
-    if isinstance(exc, AssertionError):
-        return _one_sentence(str(exc)) or "an assertion failed" + _where(exc, folder)
-    if isinstance(exc, SystemExit):
-        return f"your code called sys.exit({exc.code!r}); only the grader may end the run"
-    if isinstance(exc, MemoryError):
-        return f"your code ran out of memory (the limit is {memory_mb} MB)"
-    if isinstance(exc, RecursionError):
-        return f"recursion too deep{_where(exc, folder)}"
-    return f"{type(exc).__name__}: {_one_sentence(str(exc))}{_where(exc, folder)}"
-
-
-def run_test(fn: Callable[[], Any], folder: Path, memory_mb: int) -> dict[str, Any]:
-    buffer = io.StringIO()
-    started = time.perf_counter()
-    outcome: dict[str, Any] = {"passed": False, "message": "", "example": ""}
+def describe(exc: BaseException, folder: Path) -> dict[str, Any]:
+    """The ``raised`` part of a reply for ``exc``."""
+    file, line, function = _learner_frame(exc, folder)
+    if isinstance(exc, harness.SubmissionError):
+        kind = "submission"
+    elif isinstance(exc, NotImplementedError):
+        kind = "not_implemented"
+    elif isinstance(exc, AssertionError):
+        kind = "assertion"
+    elif isinstance(exc, SystemExit):
+        kind = "exit"
+    elif isinstance(exc, MemoryError):
+        kind = "memory"
+    elif isinstance(exc, RecursionError):
+        kind = "recursion"
+    else:
+        kind = "error"
     try:
-        with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-            fn()
-        outcome["passed"] = True
-    except BaseException as exc:  # a graded test reports every failure, whatever it is
-        if isinstance(exc, KeyboardInterrupt):
-            raise
-        outcome["message"] = describe_failure(exc, folder, memory_mb)
-        # a missing implementation fails on any input: its "smallest example" says nothing
-        outcome["example"] = "" if isinstance(exc, NotImplementedError) else _example(exc)
-        outcome["memory"] = isinstance(exc, MemoryError)
-        del exc
-    outcome["seconds"] = round(time.perf_counter() - started, 3)
-    printed = buffer.getvalue()
-    outcome["output"] = printed[:2000] + ("…" if len(printed) > 2000 else "")
-    return outcome
+        text = str(exc.code) if isinstance(exc, SystemExit) else str(exc)
+    except BaseException:  # a learner's exception whose __str__ fails still gets reported
+        text = ""
+    if not text and kind == "assertion" and file is not None and line is not None:
+        text = linecache.getline(str(folder / file), line).strip()
+    return {"kind": kind, "type": type(exc).__name__[:200], "message": _one_sentence(text),
+            "file": file, "line": line, "function": function}
+
+
+class Server:
+    """Reads requests from the grader's socket and answers each one."""
+
+    def __init__(self, sock: socket.socket, folder: Path) -> None:
+        self.sock = sock
+        self.folder = folder
+        self.buffer = b""
+        self.observers: dict[str, Callable[[Any], Any]] = {}
+        self.exercise = ""
+
+    def read(self) -> dict[str, Any] | None:
+        while b"\n" not in self.buffer:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                return None
+            self.buffer += chunk
+            if len(self.buffer) > 16 * MAX_MESSAGE:
+                return None
+        line, _, self.buffer = self.buffer.partition(b"\n")
+        message = json.loads(line)
+        return message if isinstance(message, dict) else None
+
+    def send(self, message: dict[str, Any]) -> None:
+        data = (json.dumps(message, ensure_ascii=True) + "\n").encode("ascii")
+        if len(data) > MAX_MESSAGE:
+            message = {"seq": message["seq"], "printed": message["printed"], "value": {
+                "$opaque": ["observation", "… (an observation too large to report)"]}}
+            data = (json.dumps(message, ensure_ascii=True) + "\n").encode("ascii")
+        self.sock.sendall(data)
+
+    def run(self, seq: int, step: Callable[[], Any]) -> None:
+        buffer = io.StringIO()
+        reply: dict[str, Any] = {"seq": seq}
+        try:
+            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+                value = step()
+            encoded = codec.encode(value)
+        except BaseException as exc:  # every failure of the learner's code is a fact to report
+            reply["raised"] = describe(exc, self.folder)
+            del exc
+        else:
+            reply["value"] = encoded
+        printed = buffer.getvalue()
+        reply["printed"] = printed[:MAX_PRINTED] + ("…" if len(printed) > MAX_PRINTED else "")
+        self.send(reply)
+
+    def init(self, message: dict[str, Any]) -> None:
+        self.exercise = str(message["exercise"])
+        module = types.ModuleType(str(message["module"]))
+        module.__file__ = str(message["label"])
+        sys.modules[module.__name__] = module
+        source, label = str(message["source"]), str(message["label"])
+        linecache.cache[label] = (len(source), None, source.splitlines(keepends=True), label)
+        code = compile(source, label, "exec")
+        exec(code, module.__dict__)
+        for value in vars(module).values():
+            name = harness.observer_name(value)
+            if name is not None and callable(value):
+                self.observers[name] = value
+
+    def import_submission(self) -> None:
+        harness.load(self.exercise)
+
+    def serve(self) -> None:
+        while True:
+            message = self.read()
+            if message is None:
+                return
+            op, seq = message.get("op"), message.get("seq")
+            if not isinstance(seq, int):
+                return
+            if op == "init":
+                self.run(seq, lambda m=message: self.init(m))  # type: ignore[misc]
+            elif op == "import":
+                self.run(seq, self.import_submission)
+            elif op == "observe":
+                fn = self.observers.get(str(message.get("observer")))
+                if fn is None:
+                    return
+                case = codec.decode(message.get("case"))
+                self.run(seq, lambda fn=fn, case=case: fn(case))  # type: ignore[misc]
+            else:
+                return
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="funcpipe-grading-child")
-    parser.add_argument("--plan", required=True)
     parser.add_argument("--fd", type=int, required=True)
+    parser.add_argument("--snapshot-fd", type=int, required=True)
+    parser.add_argument("--memory-mb", type=int, required=True)
+    parser.add_argument("--cpu-seconds", type=int, required=True)
+    parser.add_argument("--fsize-mb", type=int, default=16)
+    parser.add_argument("--nproc", type=int, default=0)
     args = parser.parse_args(argv)
-    token = os.environ.pop("FUNCPIPE_GRADER_TOKEN", "")
-    channel = Channel(args.fd, token)
-    plan = json.loads(Path(args.plan).read_text(encoding="utf-8"))
+    set_limits(args.memory_mb, args.cpu_seconds, args.fsize_mb, args.nproc)
     sys.dont_write_bytecode = True
-    memory_mb = int(plan["memory_mb"])
-    _hypothesis_profile()
-
-    from funcpipe_rag.grading import harness
-
-    folder = Path(plan["submission"]).resolve()
+    folder = Path.cwd().resolve()
+    with os.fdopen(args.snapshot_fd, "rb") as fh:
+        unpack(fh.read(), folder)
     harness.configure(folder)
-    modules = []
-    for group in plan["groups"]:  # our own test modules, loaded before any submitted code runs
-        modules.append(harness.load_test_module(Path(group["path"]), group["module"]))
-    set_limits(memory_mb, int(plan["cpu_seconds"]))
-    channel.send(event="ready")
-    for group, module in zip(plan["groups"], modules, strict=True):
-        _hypothesis_profile(getattr(module, "SETTINGS", None))  # before the submission is imported
-        phase = f"import:{group['core']}/{group['exercise']}"
-        channel.send(event="start", id=phase)
-        importer = functools.partial(_import_quietly, harness, group["exercise"])
-        outcome = run_test(importer, folder, memory_mb)
-        channel.send(event="result", id=phase, **outcome)
-        if outcome.get("memory"):
-            os._exit(MEMORY_EXIT)
-        for name in group["tests"]:
-            test_id = f"{group['core']}/{group['exercise']}::{name}"
-            channel.send(event="start", id=test_id)
-            outcome = run_test(getattr(module, name), folder, memory_mb)
-            channel.send(event="result", id=test_id, **outcome)
-            if outcome.get("memory"):
-                os._exit(MEMORY_EXIT)
-    channel.send(event="done")
-    sys.stdout.flush()
+    sock = socket.socket(fileno=args.fd)
+    try:
+        Server(sock, folder).serve()
+    finally:
+        with contextlib.suppress(OSError):
+            sys.stdout.flush()
     os._exit(0)  # skip exit handlers and threads the submission may have left behind
-
-
-def _import_quietly(harness: Any, exercise: str) -> None:
-    with contextlib.suppress(harness.SubmissionError):
-        harness.load(exercise)
 
 
 if __name__ == "__main__":

@@ -3,11 +3,18 @@
 Exit status of ``grade``: 0 whenever grading completed, whatever the score
 (unless ``--fail-under`` asks otherwise); 2 when the grader itself could not
 run, with a message on stderr saying why.
+
+With ``--output FILE`` the report is written after every process that ran
+the submission is dead, atomically, and then a completion marker
+``FILE.complete`` holding the report's SHA-256 is written last. A results
+file without a matching marker was not finished by the grader (Gradescope's
+``run_autograder`` refuses it).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import sys
@@ -40,9 +47,23 @@ def _write_atomically(path: Path, text: str) -> None:
     os.replace(tmp, path)
 
 
+def marker_path(output: Path) -> Path:
+    """Where the completion marker of the report ``output`` goes."""
+    return output.with_name(output.name + ".complete")
+
+
+def write_report(output: Path, text: str) -> None:
+    """Write the report atomically, then the marker that says the grader finished it."""
+    _write_atomically(output, text)
+    digest = hashlib.sha256(text.encode("utf-8")).hexdigest()
+    _write_atomically(marker_path(output), digest + "\n")
+
+
 def _grade(args: argparse.Namespace) -> int:
     from funcpipe_rag.grading import GraderError, grade
 
+    if args.output:
+        marker_path(Path(args.output)).unlink(missing_ok=True)  # a stale marker must not vouch for anything
     try:
         report = grade(
             args.cores,
@@ -50,6 +71,7 @@ def _grade(args: argparse.Namespace) -> int:
             time_limit=args.time_limit,
             memory_mb=args.memory_mb,
             tests=args.tests,
+            sandbox=args.sandbox,
         )
     except GraderError as exc:
         print(f"funcpipe grade: cannot grade: {exc}", file=sys.stderr)
@@ -61,7 +83,7 @@ def _grade(args: argparse.Namespace) -> int:
     else:
         text = report.table(verbose=not args.quiet) + "\n"
     if args.output:
-        _write_atomically(Path(args.output), text)
+        write_report(Path(args.output), text)
         print(f"{report.points}/{report.max_points} points; {args.format} report written to {args.output}")
     else:
         sys.stdout.write(text)
@@ -118,11 +140,14 @@ def register(sub: Any) -> None:
     grade.add_argument("--format", choices=("table", "json", "gradescope"), default="table")
     grade.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     grade.add_argument("--time-limit", type=_positive, default=DEFAULT_LIMITS.time_limit, metavar="SECONDS",
-                       help="per test")
+                       help="per observation of your code")
     grade.add_argument("--memory-mb", type=int, default=DEFAULT_LIMITS.memory_mb, metavar="MB",
                        help="address-space limit")
     grade.add_argument("--tests", metavar="DIR", help="graded tests (default tests/grading)")
     grade.add_argument("--quiet", action="store_true", help="table without failure details")
+    grade.add_argument("--sandbox", choices=("auto", "bubblewrap", "uid", "none"), default=None,
+                       help="the boundary around the submission (default auto: the strongest that works "
+                            "here; naming one makes grading fail when it is not available)")
     grade.add_argument("--fail-under", type=float, metavar="PERCENT",
                        help="exit 1 when the score is below PERCENT (for CI); default: always 0")
     grade.set_defaults(run=_grade)

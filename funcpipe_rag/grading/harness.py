@@ -1,64 +1,249 @@
-"""What a graded test may use: points, hints, and the learner's submission.
+"""Writing graded tests: the grader judges what the learner's code *did*.
 
-Graded tests live in ``tests/grading/<core>/test_<exercise>.py``. Each module
-names the exercise file it grades and its title::
+The learner's code runs in a separate, boxed process (the *child*); the
+grader (the *parent*) never trusts a verdict from it, only facts. A graded
+test therefore has three parts, all in one file
+``tests/grading/<core>/test_<exercise>.py``:
+
+* a **case strategy** (parent): Hypothesis generates plain-data cases;
+* an **observer** (child): runs the learner's code on one case and returns
+  plain facts — results, call logs, virtual timings — as a ``TypedDict``;
+* a **judge** (parent): plain ``assert`` statements comparing the facts with
+  what the trusted library says they should be. Each assertion message is
+  what the learner reads, so it says in one sentence what went wrong.
+
+Example::
 
     EXERCISE = "ex01_primitives"
     TITLE = "Build the primitives"
 
-    @points(2, hint="Build the Err branch so that it never calls f.")
-    def test_err_short_circuit() -> None:
-        \"\"\"An Err skips every later step.\"\"\"
-        sub = load(EXERCISE)
-        bind = require(sub, "async_bind")
-        ...
+    class TwoRuns(TypedDict):
+        first: object
+        second: object
 
-A test passes by returning and fails by raising; its assertion messages are
-what the learner reads, so each says in one sentence what went wrong.
-Submissions are imported lazily by :func:`load`, inside the test, so a
-submission that does not parse or import fails the tests of its own exercise
-and nothing else.
+    @observer
+    def pure_twice(case: object) -> TwoRuns:
+        \"\"\"Child side: build async_pure(case) once and run it twice.\"\"\"
+        pure = require(load(EXERCISE), "async_pure")
+        plan = pure(case)
+        return {"first": drive(plan), "second": drive(plan)}
+
+    @graded(points=1, hint="async_pure(x) returns an inner `async def` that returns Ok(x).")
+    @given(x=st.integers())
+    def test_pure(x: int) -> None:
+        \"\"\"async_pure(x) finishes with Ok(x), on every run.\"\"\"
+        seen = observe(pure_twice, x)
+        assert seen["first"] == Ok(x), f"async_pure({x!r}) finished with {seen['first']!r}"
+
+How the file is used:
+
+* The parent reads the file once, when grading starts, and keeps its text in
+  memory; it imports it from that text. The child receives the same text
+  *minus* everything only the parent needs: the ``@graded`` and
+  ``@before_import`` functions, the ``hypothesis`` imports, and every
+  top-level statement that uses them (so the child never imports
+  Hypothesis unless the learner's code does). An ``@observer`` that needs a
+  parent-only name is reported when the grader starts.
+* :func:`observe` sends ``{seq, observer, case}`` to the child and returns
+  the observer's result, decoded by :mod:`.codec` (exact types: an ``Ok``
+  in an observation is a real ``Ok``). The result is checked against the
+  observer's return annotation (a ``TypedDict`` of plain types); a result of
+  the wrong shape means the grading was interfered with, and the exercise
+  scores zero.
+* An exception in the learner's code fails the test with one sentence naming
+  the learner's file, line and function; Hypothesis then shrinks the case.
+  ``NotImplementedError``, a missing name or an import failure fail the test
+  at once (every case would fail the same way). A child that dies or runs
+  out of time fails the test at once, without shrinking, and a fresh child
+  runs the remaining tests.
+* ``@graded(examples=N)`` sets Hypothesis's ``max_examples``; every other
+  setting is the grader's (derandomized, no database, no deadline). Do not
+  add ``@settings`` yourself.
+* :func:`remember` keeps a value for the rest of one exercise's grading
+  (the parent's module is shared by gradings running side by side, so a
+  module-level cache would mix them up); :func:`submission_source` is the
+  text of a learner's file as it was when grading started, for checks of
+  the source itself.
+* ``@before_import`` marks a parent function returning ``(observer, case)``
+  that every fresh child runs before the learner's file is imported (for
+  example to build the algebras a learner's properties are run against,
+  under names the learner's code cannot map back).
+
+In the child, observers use :func:`load`, :func:`require` and :func:`drive`;
+the submission is imported lazily there, so a file that does not parse or
+import fails the tests of its own exercise and nothing else.
 """
 
 from __future__ import annotations
 
+import ast
 import asyncio
 import importlib.util
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar, cast
 
 F = TypeVar("F", bound=Callable[..., Any])
+C = TypeVar("C")
+R = TypeVar("R")
 T = TypeVar("T")
+
+DEFAULT_EXAMPLES = 30
 
 
 @dataclass(frozen=True, slots=True)
-class TestMeta:
+class GradedMeta:
     """What the grader needs to know about one graded test."""
 
     points: int
     hint: str
+    clauses: tuple[str, ...]
+    examples: int
 
 
-def points(n: int, *, hint: str = "") -> Callable[[F], F]:
-    """Mark a function as a graded test worth ``n`` points, with a hint shown on failure."""
-    if n < 0:
-        raise ValueError(f"points must not be negative, got {n}")
+def grading_settings(examples: int = DEFAULT_EXAMPLES) -> Any:
+    """The Hypothesis settings every graded property runs under (parent side)."""
+    from hypothesis import HealthCheck, Phase, settings
+
+    return settings(
+        derandomize=True,
+        database=None,
+        deadline=None,
+        max_examples=examples,
+        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),  # no slow "explain"
+        print_blob=False,
+        report_multiple_bugs=False,
+        suppress_health_check=list(HealthCheck),
+    )
+
+
+def graded(
+    *, points: int, hint: str = "", clause: str | tuple[str, ...] = (), examples: int = DEFAULT_EXAMPLES
+) -> Callable[[F], F]:
+    """Mark a parent-side function as a graded test worth ``points``.
+
+    ``hint`` is shown when it fails; ``clause`` names the contract clause(s)
+    of the exercise it checks; ``examples`` is Hypothesis's ``max_examples``
+    when the test is a ``@given`` property (put ``@graded`` above ``@given``).
+    """
+    if points < 0:
+        raise ValueError(f"points must not be negative, got {points}")
+    if examples < 1:
+        raise ValueError(f"examples must be positive, got {examples}")
+    clauses = (clause,) if isinstance(clause, str) else tuple(clause)
 
     def mark(fn: F) -> F:
-        fn.__grading__ = TestMeta(n, hint)  # type: ignore[attr-defined]
-        return fn
+        test = fn
+        if getattr(fn, "is_hypothesis_test", False):
+            test = grading_settings(examples)(fn)
+        test.__graded__ = GradedMeta(points, hint, clauses, examples)  # type: ignore[attr-defined]
+        return test
 
     return mark
 
 
-def meta_of(fn: object) -> TestMeta | None:
-    """The :class:`TestMeta` of a graded test, or ``None`` for any other object."""
-    found = getattr(fn, "__grading__", None)
-    return found if isinstance(found, TestMeta) else None
+def meta_of(fn: object) -> GradedMeta | None:
+    """The :class:`GradedMeta` of a graded test, or ``None`` for any other object."""
+    found = getattr(fn, "__graded__", None)
+    return found if isinstance(found, GradedMeta) else None
+
+
+def observer(fn: F) -> F:
+    """Mark a child-side function ``(case) -> facts`` that :func:`observe` can ask for."""
+    fn.__observer__ = fn.__name__  # type: ignore[attr-defined]
+    return fn
+
+
+def observer_name(fn: object) -> str | None:
+    found = getattr(fn, "__observer__", None)
+    return found if isinstance(found, str) else None
+
+
+def before_import(fn: F) -> F:
+    """Mark a parent function ``() -> (observer, case)`` run in each fresh child before the import."""
+    fn.__before_import__ = True  # type: ignore[attr-defined]
+    return fn
+
+
+def is_before_import(fn: object) -> bool:
+    return getattr(fn, "__before_import__", False) is True
+
+
+PARSING = threading.RLock()
+"""Held around every ``ast.parse`` in the grader: on Python 3.11, ``ast.parse`` in two threads at
+once can fail with ``SystemError: AST constructor recursion depth mismatch`` (CPython gh-106905),
+and the grader judges exercises in threads. Source checks in a judge hold it too (see
+:func:`parse_python`)."""
+
+
+def parse_python(text: str, filename: str = "<source>") -> ast.Module:
+    """``ast.parse(text)``, one thread at a time (see :data:`PARSING`)."""
+    with PARSING:
+        return ast.parse(text, filename)
+
+
+# ---- what the parent offers a running graded test ----------------------------------------
+
+
+class Session(Protocol):
+    """The grader's side of one exercise being graded (implemented by the runner)."""
+
+    def observe(self, name: str, case: object) -> Any: ...
+
+    def remember(self, key: str, factory: Callable[[], T]) -> T: ...
+
+    def source(self, exercise: str) -> str: ...
+
+
+_local = threading.local()
+
+
+class _Bound:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def __enter__(self) -> None:
+        _local.session = self.session
+
+    def __exit__(self, *exc: object) -> None:
+        _local.session = None
+
+
+def bound(session: Session) -> _Bound:
+    """Make ``session`` the one :func:`observe` talks to, in this thread (used by the runner)."""
+    return _Bound(session)
+
+
+def _session() -> Session:
+    session = getattr(_local, "session", None)
+    if session is None:
+        raise RuntimeError("observe() and remember() work only while the grader runs a graded test")
+    return cast(Session, session)
+
+
+def observe(obs: Callable[[C], R], case: C = None) -> R:  # type: ignore[assignment]
+    """Run the observer ``obs`` on ``case`` next to the learner's code; return its facts."""
+    name = observer_name(obs)
+    if name is None:
+        raise TypeError(f"{getattr(obs, '__name__', obs)!r} is not an @observer function")
+    return cast(R, _session().observe(name, case))
+
+
+def remember(key: str, factory: Callable[[], T]) -> T:
+    """``factory()``, computed once per exercise being graded and kept under ``key``."""
+    return _session().remember(key, factory)
+
+
+def submission_source(exercise: str) -> str:
+    """The text of the learner's ``<exercise>.py`` as it was when grading started."""
+    return _session().source(exercise)
+
+
+# ---- the child's side: the learner's submission -------------------------------------------
 
 
 class SubmissionError(Exception):
@@ -67,20 +252,13 @@ class SubmissionError(Exception):
 
 class _State:
     folder: Path | None = None
-    sources: dict[str, str] = {}  # noqa: RUF012  (one process-wide snapshot)
-    modules: dict[str, ModuleType | SubmissionError] = {}  # noqa: RUF012
+    modules: dict[str, ModuleType | SubmissionError] = {}  # noqa: RUF012  (one per child process)
 
 
 def configure(folder: Path) -> None:
-    """Grade the files in ``folder``; snapshot their text before any learner code runs."""
+    """Grade the files in ``folder`` (the child's scratch copy of the submission)."""
     _State.folder = folder
     _State.modules = {}
-    _State.sources = {}
-    for file in sorted(folder.glob("*.py")):
-        try:
-            _State.sources[file.stem] = file.read_text(encoding="utf-8", errors="replace")
-        except OSError:
-            continue
     text = str(folder)
     if text not in sys.path:
         sys.path.append(text)  # last: a learner's file can never shadow the library
@@ -88,15 +266,8 @@ def configure(folder: Path) -> None:
 
 def submission_folder() -> Path:
     if _State.folder is None:
-        raise SubmissionError("no submission folder was configured")
+        raise SubmissionError("load() works only next to the learner's code, inside an @observer")
     return _State.folder
-
-
-def source(exercise: str) -> str:
-    """The text of ``<exercise>.py`` as it was before any submitted code ran."""
-    if exercise not in _State.sources:
-        raise SubmissionError(f"the submission has no file {exercise}.py")
-    return _State.sources[exercise]
 
 
 def _describe_import_error(exercise: str, exc: BaseException) -> SubmissionError:
@@ -163,7 +334,7 @@ def require(module: ModuleType, *names: str) -> Any:
 
 
 def drive(plan: Callable[[], Awaitable[T]]) -> T:
-    """Run a plan to its result on a fresh event loop (the graded test is the shell)."""
+    """Run a plan to its result on a fresh event loop (the observer is the shell)."""
     if not callable(plan):
         raise AssertionError(
             f"expected a plan (a zero-argument callable), got {type(plan).__name__}; "
@@ -176,23 +347,18 @@ def drive(plan: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(main())
 
 
-def reset() -> None:
-    """Forget every imported submission module (used between grading runs in one process)."""
-    for name, mod in list(_State.modules.items()):
-        if isinstance(mod, ModuleType):
-            sys.modules.pop(name, None)
-    _State.modules = {}
-
-
-def load_test_module(path: Path, name: str) -> ModuleType:
-    """Import the graded-test file at ``path`` as module ``name`` (registered in ``sys.modules``).
-
-    Errors raised while the file runs propagate; ``ImportError`` if it cannot be loaded at all.
-    """
-    spec = importlib.util.spec_from_file_location(name, path)
-    if spec is None or spec.loader is None:
-        raise ImportError(f"cannot load graded tests from {path}")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    spec.loader.exec_module(module)
-    return module
+__all__ = [
+    "GradedMeta",
+    "SubmissionError",
+    "before_import",
+    "drive",
+    "graded",
+    "load",
+    "meta_of",
+    "observe",
+    "observer",
+    "parse_python",
+    "remember",
+    "require",
+    "submission_source",
+]

@@ -82,6 +82,15 @@ class Report:
     cores: list[CoreReport] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    sandbox: str = "limits only"
+    """The boundary the submission ran in: ``bubblewrap``, ``uid`` or ``limits only``."""
+    sandbox_note: str = ""
+    """Why no stronger boundary was used, when one was not."""
+
+    @property
+    def boundary(self) -> str:
+        """``sandbox: <kind>``, and why when it is not the strongest."""
+        return f"sandbox: {self.sandbox}" + (f" ({self.sandbox_note})" if self.sandbox_note else "")
 
     @property
     def tests(self) -> list[TestResult]:
@@ -122,6 +131,8 @@ class Report:
             "max_points": self.max_points,
             "percent": round(self.percent, 1),
             "seconds": round(self.seconds, 2),
+            "sandbox": self.sandbox,
+            "sandbox_note": self.sandbox_note,
             "notes": list(self.notes),
             "cores": [
                 {
@@ -178,6 +189,7 @@ class Report:
                 }
             )
         summary = [f"{c.name}: {c.points}/{c.max_points} points" for c in self.cores]
+        summary.append(self.boundary)
         return {
             "score": float(self.points),
             "execution_time": round(self.seconds, 2),
@@ -232,6 +244,7 @@ class Report:
         out.append(self.progress())
         out.append("")
         out.append(f"Total: {self.points}/{self.max_points} points ({self.percent:.0f}%)")
+        out.append(self.boundary)
         out.extend(f"note: {n}" for n in self.notes)
         return "\n".join(out)
 

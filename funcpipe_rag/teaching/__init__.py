@@ -14,6 +14,9 @@ library depends on it. Each topic is a module of its own, so later cores add
 theirs beside these.
 """
 
+from typing import TYPE_CHECKING
+
+from funcpipe_rag._lazy import on_first_use
 from funcpipe_rag.teaching._chains import deepest_closure_chain, time_chain
 from funcpipe_rag.teaching._closure_plan import (
     ClosurePlan,
@@ -23,7 +26,14 @@ from funcpipe_rag.teaching._closure_plan import (
     closure_pure,
 )
 from funcpipe_rag.teaching._plots import in_flight_curve, plot_chain_times, plot_in_flight, plot_speedup
-from funcpipe_rag.teaching._properties import PropertyReport, check_property, notebook_profile
+
+if TYPE_CHECKING:
+    from funcpipe_rag.teaching._properties import PropertyReport, check_property, notebook_profile
+
+# imports Hypothesis: only when a lesson first asks for it
+__getattr__ = on_first_use(
+    __name__, {"_properties": ("PropertyReport", "check_property", "notebook_profile")}
+)
 
 __all__ = [
     "ClosurePlan",

@@ -21,11 +21,17 @@ that checks a law checks the same law the same way.
 * **Laws** — :func:`bind_law_properties` (the three monad laws as ready-to-run
   properties) and :data:`WRONG`, plausible wrong primitives that the laws
   and the grader must catch.
+
+The parts built on Hypothesis (laws, path coverage, strategies) are imported
+when first used, so code that needs only the fakes, virtual time or the
+specifications (the grader's child process, for one) does not pay for
+importing Hypothesis.
 """
 
+from typing import TYPE_CHECKING
+
+from funcpipe_rag._lazy import on_first_use
 from funcpipe_rag.testing._fakes import EmbedCall, FakeChunkStore, FakeDb, FakeEmbedder, FakeHttp
-from funcpipe_rag.testing._laws import associativity, bind_law_properties, left_identity, right_identity
-from funcpipe_rag.testing._paths import MIN_SHARE, PathLog, Strata, measure
 from funcpipe_rag.testing._specs import (
     CLOSURE,
     LIBRARY,
@@ -46,9 +52,20 @@ from funcpipe_rag.testing._specs import (
     chain,
     returning,
 )
-from funcpipe_rag.testing._strategies import codes, fn_specs, plan_specs, small_ints
 from funcpipe_rag.testing._virtual_time import VirtualTimeLoop, run_virtual
 from funcpipe_rag.testing._wrong import WRONG, Wrong, with_parts
+
+if TYPE_CHECKING:
+    from funcpipe_rag.testing._laws import associativity, bind_law_properties, left_identity, right_identity
+    from funcpipe_rag.testing._paths import MIN_SHARE, PathLog, Strata, measure
+    from funcpipe_rag.testing._strategies import codes, fn_specs, plan_specs, small_ints
+
+__getattr__ = on_first_use(__name__, {
+    "_laws": ("associativity", "bind_law_properties", "left_identity", "right_identity"),
+    "_paths": ("MIN_SHARE", "PathLog", "Strata", "measure"),
+    "_strategies": ("codes", "fn_specs", "plan_specs", "small_ints"),
+})
+
 
 __all__ = [
     "CLOSURE",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import stat
 import subprocess
@@ -20,7 +21,8 @@ def _report() -> Report:
     ok = TestResult("m08c01", "ex01", "test_a", "A works", 2, points=2, passed=True)
     bad = TestResult("m08c01", "ex01", "test_b", "B works", 3, message="B broke", example="Failing: x=0",
                      hint="try harder", output="hello")
-    return Report("sub", [CoreReport("m08c01", [ExerciseReport("m08c01", "ex01", "Ex one", [ok, bad])])])
+    return Report("sub", [CoreReport("m08c01", [ExerciseReport("m08c01", "ex01", "Ex one", [ok, bad])])],
+                  sandbox="uid", sandbox_note="bubblewrap is not installed")
 
 
 def test_gradescope_schema() -> None:
@@ -42,6 +44,7 @@ def test_gradescope_schema() -> None:
     failed = data["tests"][1]
     assert failed["score"] == 0.0 and failed["max_score"] == 3.0
     assert "B broke" in failed["output"] and "x=0" in failed["output"] and "try harder" in failed["output"]
+    assert "sandbox: uid (bubblewrap is not installed)" in data["output"], "the report names its boundary"
     json.dumps(data)
 
 
@@ -51,9 +54,11 @@ def test_json_and_table_views() -> None:
     assert data["points"] == 2 and data["max_points"] == 5
     ex = data["cores"][0]["exercises"][0]
     assert ex["done"] is False and [t["name"] for t in ex["tests"]] == ["test_a", "test_b"]
+    assert data["sandbox"] == "uid" and data["sandbox_note"] == "bubblewrap is not installed"
     text = str(report)
     for piece in ("PASS  2/2  test_a", "FAIL  0/3  test_b", "what failed: B broke", "hint: try harder",
-                  "smallest failing example: Failing: x=0", "0/1 exercises done", "Total: 2/5 points"):
+                  "smallest failing example: Failing: x=0", "0/1 exercises done", "Total: 2/5 points",
+                  "sandbox: uid (bubblewrap is not installed)"):
         assert piece in text, piece
 
 
@@ -67,6 +72,49 @@ def test_grader_errors_exit_non_zero_with_a_reason(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "unknown core 'm99c99'" in proc.stderr
     proc = _cli("grade", "m08c01", "--submission", str(tmp_path / "nowhere"), cwd=tmp_path)
     assert proc.returncode == 2 and "no submission folder" in proc.stderr
+
+
+def test_a_written_report_carries_the_graders_completion_marker(tmp_path: Path) -> None:
+    out = tmp_path / "results.json"
+    marker = tmp_path / "results.json.complete"
+    marker.write_text("a stale marker vouches for nothing\n")
+    proc = _cli("grade", "m08c01/ex03", "--submission", str(tmp_path / "none"), "--format", "gradescope",
+                "--output", str(out), cwd=tmp_path)
+    assert proc.returncode == 2 and not marker.exists(), "a grading that did not finish leaves no marker"
+    (tmp_path / "empty").mkdir()
+    proc = _cli("grade", "m08c01/ex03", "--submission", str(tmp_path / "empty"), "--format", "gradescope",
+                "--output", str(out), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert marker.read_text().strip() == hashlib.sha256(out.read_bytes()).hexdigest()
+
+
+def _run_autograder(tmp_path: Path, grader: str) -> dict[str, object]:
+    """run_autograder with its folders moved under ``tmp_path`` and ``grader`` as the funcpipe command."""
+    text = (ROOT / "funcpipe_rag" / "grading" / "gradescope" / "run_autograder").read_text()
+    tmp_path.mkdir()
+    fake = tmp_path / "funcpipe"
+    fake.write_text("#!/usr/bin/env bash\n" + grader)
+    fake.chmod(0o755)
+    (tmp_path / "autograder" / "source").mkdir(parents=True)
+    script = tmp_path / "run_autograder"
+    script.write_text(text.replace("/opt/funcpipe/bin/funcpipe", str(fake))
+                      .replace("/autograder", str(tmp_path / "autograder")).replace("@CORES@", "m08c01"))
+    subprocess.run(["bash", str(script)], check=True, timeout=60)
+    results = tmp_path / "autograder" / "results" / "results.json"
+    assert not (tmp_path / "autograder" / "results" / "results.json.complete").exists()
+    return dict(json.loads(results.read_text()))
+
+
+def test_run_autograder_accepts_only_what_the_grader_finished(tmp_path: Path) -> None:
+    write = 'out="${@: -1}"; printf \'{"score": 45.0, "tests": []}\' > "$out"; '
+    finished = write + 'sha256sum "$out" | cut -d" " -f1 > "$out.complete"\n'
+    assert _run_autograder(tmp_path / "a", finished)["score"] == 45.0
+    forged = write + "exit 0\n"  # a full score, but no marker: not written by the grader
+    assert _run_autograder(tmp_path / "b", forged)["score"] == 0.0
+    killed = finished + "kill -9 $$\n"  # the grader was killed after writing
+    assert _run_autograder(tmp_path / "c", killed)["score"] == 0.0
+    rewritten = finished + 'printf \'{"score": 45.0, "tests": [], "x": 1}\' > "$out"\n'
+    assert _run_autograder(tmp_path / "d", rewritten)["score"] == 0.0
 
 
 def test_empty_submission_is_graded_zero_with_status_zero(tmp_path: Path) -> None:

@@ -58,3 +58,10 @@ def test_unwrap_and_unwrap_or() -> None:
 def test_assert_never_fails_loudly() -> None:
     with pytest.raises(AssertionError, match="unhandled"):
         assert_never("surprise")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("variant", [Ok, Err])
+def test_variants_cannot_be_subclassed(variant: type) -> None:
+    """A Result is exactly an Ok or an Err: no subclass can forge equality or matching."""
+    with pytest.raises(TypeError, match="cannot be subclassed"):
+        type("Forged", (variant,), {"__eq__": lambda self, other: True})

@@ -1,14 +1,20 @@
-"""Graded: exercise 3, bounded embedding (``ex03_bounded_embedding.py``)."""
+"""Graded: exercise 3, bounded embedding (``ex03_bounded_embedding.py``).
+
+Observers run the learner's plan in virtual time against an embedder whose
+latency depends on the text, and report the result, the calls, the most
+embeddings ever in flight and the virtual time taken; the graded tests
+compare with the embeddings the grader computes itself.
+"""
 
 from __future__ import annotations
 
 import asyncio
-from typing import Any
+from typing import Any, TypedDict
 
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
-from funcpipe_rag.grading.harness import load, points, require
+from funcpipe_rag.grading.harness import graded, load, observe, observer, require
 from funcpipe_rag.rag import ChunkText, ChunkWithoutEmbedding, Embedding, hash_embed
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 from funcpipe_rag.testing import run_virtual
@@ -17,6 +23,19 @@ EXERCISE = "ex03_bounded_embedding"
 TITLE = "Bounded embedding of chunks"
 EXAMPLES = 25
 WORDS = ["async", "plan", "bind", "chunk", "embed", "loop", "task", "shell", "core", "pure"]
+
+
+def chunks_of(texts: list[str]) -> list[ChunkWithoutEmbedding]:
+    return [
+        ChunkWithoutEmbedding("doc", i, ChunkText(t), i * 10, i * 10 + len(t)) for i, t in enumerate(texts)
+    ]
+
+
+def failure(text: str) -> ErrInfo:
+    return ErrInfo("TRANSIENT", f"cannot embed {text!r}", path=("embed", text))
+
+
+# ---- next to the learner's code -------------------------------------------------------------
 
 
 class Embedder:
@@ -44,18 +63,8 @@ class Embedder:
         finally:
             self.in_flight -= 1
         if text in self.fail_on:
-            return Err(ErrInfo("TRANSIENT", f"cannot embed {text!r}", path=("embed", text)))
+            return Err(failure(text))
         return Ok(hash_embed(text, 8))
-
-
-def chunks_of(texts: list[str]) -> list[ChunkWithoutEmbedding]:
-    return [
-        ChunkWithoutEmbedding("doc", i, ChunkText(t), i * 10, i * 10 + len(t)) for i, t in enumerate(texts)
-    ]
-
-
-def expected(chunks: list[ChunkWithoutEmbedding]) -> list[Any]:
-    return [c.with_embedding(Embedding(hash_embed(c.text.content, 8), "graded-8")) for c in chunks]
 
 
 def _embed() -> Any:
@@ -71,98 +80,142 @@ def drive_virtual(plan: Any) -> tuple[Any, float]:
     return run_virtual(main)
 
 
-texts = st.lists(st.sampled_from(WORDS).map(lambda w: w), min_size=0, max_size=12).map(
+class Case(TypedDict):
+    texts: list[str]
+    limit: int
+    latency: dict[str, float]
+    failing: list[str]
+
+
+class Run(TypedDict):
+    calls_when_built: int
+    result: object
+    calls: list[str]
+    max_in_flight: int
+    elapsed: float
+
+
+@observer
+def embed_run(case: Case) -> Run:
+    """Build the plan for ``texts`` with ``limit``, then drive it in virtual time."""
+    emb = Embedder(case["latency"], frozenset(case["failing"]))
+    plan = _embed()(chunks_of(case["texts"]), emb, case["limit"])
+    built = len(emb.calls)
+    result, elapsed = drive_virtual(plan)
+    return {"calls_when_built": built, "result": result, "calls": list(emb.calls),
+            "max_in_flight": emb.max_in_flight, "elapsed": float(elapsed)}
+
+
+class Twice(TypedDict):
+    first: object
+    second: object
+    calls: int
+
+
+@observer
+def embed_twice(texts: list[str]) -> Twice:
+    """Drive one plan (limit 2) twice."""
+    emb = Embedder()
+    plan = _embed()(chunks_of(texts), emb, 2)
+    first, _ = drive_virtual(plan)
+    second, _ = drive_virtual(plan)
+    return {"first": first, "second": second, "calls": len(emb.calls)}
+
+
+# ---- the graded tests ---------------------------------------------------------------------------
+
+
+def expected(chunks: list[ChunkWithoutEmbedding]) -> list[Any]:
+    return [c.with_embedding(Embedding(hash_embed(c.text.content, 8), "graded-8")) for c in chunks]
+
+
+def run(texts: list[str], limit: int, latency: dict[str, float] | None = None,
+        failing: frozenset[str] = frozenset()) -> Run:
+    return observe(embed_run, {"texts": texts, "limit": limit, "latency": latency or {},
+                               "failing": sorted(failing)})
+
+
+texts = st.lists(st.sampled_from(WORDS), min_size=0, max_size=12).map(
     lambda ws: [f"{w} {i}" for i, w in enumerate(ws)]
 )
 limits = st.integers(min_value=1, max_value=5)
+delays = st.lists(st.integers(1, 9), min_size=12, max_size=12)
 
 
-@points(1, hint="Return an `async def` (or async_lift of one): the embedding starts only when the plan runs.")
+@graded(
+    points=1,
+    hint="Return an `async def` (or async_lift of one): the embedding starts only when the plan runs.",
+)
 def test_no_calls_at_construction() -> None:
     """Building the plan calls no embedding."""
-    embed = _embed()
-    emb = Embedder()
-    plan = embed(chunks_of(["a b", "c d", "e f"]), emb, 2)
-    assert emb.calls == [], f"building the plan already embedded {emb.calls}"
-    got, _ = drive_virtual(plan)
-    assert isinstance(got, Ok), f"the plan should succeed here, got {got!r}"
+    seen = run(["a b", "c d", "e f"], 2)
+    assert seen["calls_when_built"] == 0, f"building the plan already embedded {seen['calls'][:3]}"
+    assert isinstance(seen["result"], Ok), f"the plan should succeed here, got {seen['result']!r}"
 
 
-@points(3, hint="Store each result at its chunk's index; build the output list in input order at the end.")
-def test_results_in_input_order() -> None:
+@graded(
+    points=3,
+    hint="Store each result at its chunk's index; build the output list in input order at the end.",
+    examples=EXAMPLES,
+)
+@given(ts=texts, limit=limits, delays=delays)
+def test_results_in_input_order(ts: list[str], limit: int, delays: list[int]) -> None:
     """Results come in input order, however long each embedding takes."""
-    embed = _embed()
-
-    @settings(max_examples=EXAMPLES)
-    @given(ts=texts, limit=limits, delays=st.lists(st.integers(1, 9), min_size=12, max_size=12))
-    def prop(ts: list[str], limit: int, delays: list[int]) -> None:
-        emb = Embedder({t: float(d) for t, d in zip(ts, delays, strict=False)})
-        chunks = chunks_of(ts)
-        got, _ = drive_virtual(embed(chunks, emb, limit))
-        assert got == Ok(expected(chunks)), \
-            f"with limit={limit} the plan gave {got!r:.300}; expected the embedded chunks in input order"
-
-    prop()
+    got = run(ts, limit, {t: float(d) for t, d in zip(ts, delays, strict=False)})["result"]
+    assert got == Ok(expected(chunks_of(ts))), \
+        f"with limit={limit} the plan gave {got!r:.300}; expected the embedded chunks in input order"
 
 
-@points(3, hint="Start at most `limit` embeddings together: a semaphore of `limit`, or `limit` workers.")
-def test_never_more_than_limit_in_flight() -> None:
+@graded(
+    points=3,
+    hint="Start at most `limit` embeddings together: a semaphore of `limit`, or `limit` workers.",
+    examples=EXAMPLES,
+)
+@given(ts=texts, limit=limits, delays=delays)
+def test_never_more_than_limit_in_flight(ts: list[str], limit: int, delays: list[int]) -> None:
     """Never more than `limit` embeddings run at once."""
-    embed = _embed()
-
-    @settings(max_examples=EXAMPLES)
-    @given(ts=texts, limit=limits, delays=st.lists(st.integers(1, 9), min_size=12, max_size=12))
-    def prop(ts: list[str], limit: int, delays: list[int]) -> None:
-        emb = Embedder({t: float(d) for t, d in zip(ts, delays, strict=False)})
-        drive_virtual(embed(chunks_of(ts), emb, limit))
-        assert emb.max_in_flight <= limit, f"{emb.max_in_flight} embeddings ran at once with limit={limit}"
-        assert len(emb.calls) == len(ts), f"{len(ts)} chunks but {len(emb.calls)} calls to embed"
-
-    prop()
+    seen = run(ts, limit, {t: float(d) for t, d in zip(ts, delays, strict=False)})
+    most = seen["max_in_flight"]
+    assert most <= limit, f"{most} embeddings ran at once with limit={limit}"
+    assert len(seen["calls"]) == len(ts), f"{len(ts)} chunks but {len(seen['calls'])} calls to embed"
 
 
-@points(1, hint="Do not await each embedding before starting the next: run up to `limit` together.")
+@graded(points=1, hint="Do not await each embedding before starting the next: run up to `limit` together.")
 def test_uses_the_concurrency() -> None:
     """With n chunks, min(limit, n) embeddings run together, and the run takes that much less time."""
-    embed = _embed()
     for n, limit in ((6, 3), (4, 8), (5, 1)):
-        emb = Embedder()
-        _, elapsed = drive_virtual(embed(chunks_of([f"text {i}" for i in range(n)]), emb, limit))
+        seen = run([f"text {i}" for i in range(n)], limit)
         want = min(n, limit)
-        assert emb.max_in_flight == want, \
-            f"with {n} chunks and limit={limit}, at most {emb.max_in_flight} ran at once, expected {want}"
+        assert seen["max_in_flight"] == want, \
+            f"with {n} chunks and limit={limit}, at most {seen['max_in_flight']} ran at once, expected {want}"
         rounds = -(-n // limit)
-        assert elapsed <= rounds + 1e-6, \
-            f"{n} chunks of 1 s each with limit={limit} took {elapsed:g} s, not {rounds}"
+        assert seen["elapsed"] <= rounds + 1e-6, \
+            f"{n} chunks of 1 s each with limit={limit} took {seen['elapsed']:g} s, not {rounds}"
 
 
-@points(2, hint="Keep every result; at the end return the Err of the failing chunk with the smallest index.")
-def test_first_error_by_index() -> None:
+@graded(
+    points=2,
+    hint="Keep every result; at the end return the Err of the failing chunk with the smallest index.",
+    examples=EXAMPLES,
+)
+@given(ts=texts.filter(lambda t: len(t) >= 2), limit=limits, data=st.data())
+def test_first_error_by_index(ts: list[str], limit: int, data: st.DataObject) -> None:
     """If chunks fail, the Err of the failing chunk with the smallest index is the result."""
-    embed = _embed()
-
-    @settings(max_examples=EXAMPLES)
-    @given(ts=texts.filter(lambda t: len(t) >= 2), limit=limits, data=st.data())
-    def prop(ts: list[str], limit: int, data: st.DataObject) -> None:
-        failing = data.draw(st.sets(st.sampled_from(ts), min_size=1), label="failing")
-        # later chunks fail sooner: the first failure in time is not the first by index
-        emb = Embedder({t: float(len(ts) - i) for i, t in enumerate(ts)}, frozenset(failing))
-        got, _ = drive_virtual(embed(chunks_of(ts), emb, limit))
-        first = next(t for t in ts if t in failing)
-        want = Err(ErrInfo("TRANSIENT", f"cannot embed {first!r}", path=("embed", first)))
-        assert got == want, f"with failing chunks {sorted(failing)} the plan gave {got!r}, expected {want!r}"
-
-    prop()
+    failing = data.draw(st.sets(st.sampled_from(ts), min_size=1), label="failing")
+    # later chunks fail sooner: the first failure in time is not the first by index
+    latency = {t: float(len(ts) - i) for i, t in enumerate(ts)}
+    got = run(ts, limit, latency, frozenset(failing))["result"]
+    first = next(t for t in ts if t in failing)
+    want = Err(failure(first))
+    assert got == want, f"with failing chunks {sorted(failing)} the plan gave {got!r}, expected {want!r}"
 
 
-@points(1, hint="Make the semaphore / workers inside the async def, so each run starts afresh.")
+@graded(points=1, hint="Make the semaphore / workers inside the async def, so each run starts afresh.")
 def test_replayable() -> None:
     """Driving the plan twice embeds everything twice, with equal results."""
-    embed = _embed()
-    emb = Embedder()
-    chunks = chunks_of(["one a", "two b", "three c", "four d"])
-    plan = embed(chunks, emb, 2)
-    first, _ = drive_virtual(plan)
-    second, _ = drive_virtual(plan)
-    assert first == second == Ok(expected(chunks)), f"two runs gave {first!r:.120} and {second!r:.120}"
-    assert len(emb.calls) == 8, f"two runs of 4 chunks made {len(emb.calls)} calls, expected 8"
+    words = ["one a", "two b", "three c", "four d"]
+    seen = observe(embed_twice, words)
+    first, second = seen["first"], seen["second"]
+    want = Ok(expected(chunks_of(words)))
+    assert first == second == want, f"two runs gave {first!r:.120} and {second!r:.120}"
+    assert seen["calls"] == 8, f"two runs of 4 chunks made {seen['calls']} calls, expected 8"

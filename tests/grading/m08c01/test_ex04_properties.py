@@ -2,104 +2,170 @@
 
 The learner's ``check_*`` functions must pass on correct implementations and
 fail on each wrong implementation kept here (one point per one caught).
+Every implementation reaches the learner's code behind the same neutral
+wrapper, under an id drawn afresh for each grading, so the only way to tell
+a correct one from a wrong one is to test it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+import secrets
+from typing import TypedDict
 
-from funcpipe_rag.grading.harness import SubmissionError, load, points, require
-from funcpipe_rag.testing import CLOSURE, LIBRARY, WRONG, Wrong
+from funcpipe_rag.grading.harness import before_import, graded, load, observe, observer, remember, require
+from funcpipe_rag.grading.properties import (
+    Impl,
+    PropertyRun,
+    RunCounter,
+    learner_profile,
+    neutral_plans,
+    run_property,
+)
+from funcpipe_rag.testing import CLOSURE, LIBRARY, WRONG
 
 EXERCISE = "ex04_properties"
 TITLE = "Write the properties yourself"
-# Hypothesis settings while this exercise is graded: your failing examples are shown as found
-# (not shrunk), which keeps grading fast when a property fails on a wrong implementation.
-SETTINGS = {"phases": ["explicit", "reuse", "generate"]}
 CHECKS = ("check_left_identity", "check_right_identity", "check_associativity", "check_replay")
+CORRECT = {"library": "the library's primitives", "closure": "the closure primitives"}
+LIKELY = {
+    "eager bind": "check_replay",
+    "lift reuses its coroutine": "check_replay",
+    "lift caches its result": "check_replay",
+}
+"""The check most likely to catch a wrong implementation is run first (any check may catch it)."""
+MIN_RUNS = 20
+"""Plans each property must run on a correct implementation: generated examples, not a few fixed ones."""
 
 
-def _checks() -> list[tuple[str, Callable[[Any], None]]]:
-    return list(zip(CHECKS, require(load(EXERCISE), *CHECKS), strict=True))
+# ---- next to the learner's code -------------------------------------------------------------
+
+_ALGEBRAS: dict[str, tuple[Impl, RunCounter]] = {}
 
 
-_verdict: dict[str, str] = {}
+@observer
+def build_algebras(case: list[tuple[str, str]]) -> None:
+    """Before the learner's file is imported: one neutral wrapper per (id, implementation)."""
+    learner_profile()
+    for ident, kind in case:
+        alg = LIBRARY if kind == "library" else CLOSURE if kind == "closure" else WRONG[kind].algebra
+        _ALGEBRAS[ident] = neutral_plans(alg)
 
 
-def _passes_on_correct() -> list[tuple[str, Callable[[Any], None]]]:
-    """The learner's checks, after making sure they pass on both correct implementations."""
-    checks = _checks()
-    if "ok" not in _verdict:
-        for label, good in (("the library's primitives", LIBRARY), ("the closure primitives", CLOSURE)):
-            for name, check in checks:
-                try:
-                    check(good)
-                except AssertionError as exc:
-                    raise AssertionError(f"{name} fails on {label}, which are correct: {exc}") from exc
-        _verdict["ok"] = "yes"
-    return checks
+class CheckCase(TypedDict):
+    check: str
+    algebra: str
 
 
-def _caught(wrong: Wrong) -> None:
+@observer
+def run_check(case: CheckCase) -> PropertyRun:
+    """Run one of the learner's checks against the implementation with this id."""
+    check = require(load(EXERCISE), case["check"])
+    impl, counter = _ALGEBRAS[case["algebra"]]
+    return run_property(check, impl, counter)
+
+
+# ---- the grader's side ------------------------------------------------------------------------
+
+
+def _ids() -> dict[str, str]:
+    return remember("ids", lambda: {kind: secrets.token_hex(6) for kind in (*CORRECT, *WRONG)})
+
+
+@before_import
+def neutral_algebras() -> tuple[object, list[tuple[str, str]]]:
+    """Every implementation under its id, in an order that says nothing."""
+    return build_algebras, sorted(((ident, kind) for kind, ident in _ids().items()))
+
+
+def _run(check: str, kind: str) -> PropertyRun:
+    return remember(f"{check}@{kind}", lambda: observe(run_check, {"check": check, "algebra": _ids()[kind]}))
+
+
+def _failure(message: str, run: PropertyRun) -> AssertionError:
+    error = AssertionError(message)
+    if run["falsifying"]:
+        error.add_note(run["falsifying"])
+    return error
+
+
+def _passes_on_correct() -> None:
+    """The learner's checks pass on both correct implementations, each on generated examples."""
+    for kind, label in CORRECT.items():
+        for check in CHECKS:
+            run = _run(check, kind)
+            if not run["passed"]:
+                raise _failure(f"{check} fails on {label}, which are correct: {run['assertion']}", run)
+            if run["runs"] < MIN_RUNS:
+                raise AssertionError(
+                    f"{check} ran only {run['runs']} plans on {label}; a property runs many generated "
+                    f"examples (at least {MIN_RUNS} plans): use @given with Hypothesis strategies"
+                )
+
+
+def _caught(kind: str) -> None:
     try:
-        checks = _passes_on_correct()
-    except (AssertionError, SubmissionError) as exc:
-        raise SubmissionError(f"your checks must first pass on correct primitives ({exc})") from None
-    for _name, check in checks:
-        try:
-            check(wrong.algebra)
-        except Exception:
+        _passes_on_correct()
+    except AssertionError as exc:
+        raise AssertionError(f"your checks must first pass on correct primitives ({exc})") from None
+    first = LIKELY.get(kind)
+    for check in sorted(CHECKS, key=lambda c: c != first):
+        if not _run(check, kind)["passed"]:
             return
-    raise AssertionError(f"none of your checks failed on {wrong.mistake}")
+    raise AssertionError(f"none of your checks failed on {WRONG[kind].mistake}")
 
 
 # ---- graded tests --------------------------------------------------------------------
 
 
-@points(3, hint="Compare results of running plans (run(p1) == run(p2)), never the plan objects.")
+@graded(points=3, hint="Compare results of running plans (run(p1) == run(p2)), never the plan objects.")
 def test_properties_pass_on_correct() -> None:
     """Your four checks pass on the library's primitives and on the closure version."""
     _passes_on_correct()
 
 
-@points(1, hint="In check_replay, count the capability's calls right after building the plan: expect 0.")
+@graded(
+    points=1,
+    hint="In check_replay, count the capability's calls right after building the plan: expect 0.",
+)
 def test_catches_eager_bind() -> None:
     """Caught: a bind that runs its plan and f while it is being built."""
-    _caught(WRONG["eager bind"])
+    _caught("eager bind")
 
 
-@points(1, hint="Generate plans that finish with Err, and check right identity on them.")
+@graded(points=1, hint="Generate plans that finish with Err, and check right identity on them.")
 def test_catches_bind_that_drops_err() -> None:
     """Caught: a bind that turns an Err into Ok and carries on."""
-    _caught(WRONG["bind drops Err"])
+    _caught("bind drops Err")
 
 
-@points(1, hint="Left identity: bind(pure(x), f) must equal f(x); use functions that change the value.")
+@graded(
+    points=1,
+    hint="Left identity: bind(pure(x), f) must equal f(x); use functions that change the value.",
+)
 def test_catches_bind_that_ignores_f() -> None:
     """Caught: a bind that never calls f."""
-    _caught(WRONG["bind ignores f"])
+    _caught("bind ignores f")
 
 
-@points(1, hint="Compare whole Err values, code included, after a bind.")
+@graded(points=1, hint="Compare whole Err values, code included, after a bind.")
 def test_catches_bind_that_rewrites_err() -> None:
     """Caught: a bind that replaces the error code of an Err."""
-    _caught(WRONG["bind rewrites Err"])
+    _caught("bind rewrites Err")
 
 
-@points(1, hint="check_replay must run the same plan value twice, with a lifted step in it.")
+@graded(points=1, hint="check_replay must run the same plan value twice, with a lifted step in it.")
 def test_catches_lift_that_reuses_its_coroutine() -> None:
     """Caught: a lift that keeps one coroutine and awaits it again on the second run."""
-    _caught(WRONG["lift reuses its coroutine"])
+    _caught("lift reuses its coroutine")
 
 
-@points(1, hint="Equal results are not enough: count the calls, two runs must make two calls.")
+@graded(points=1, hint="Equal results are not enough: count the calls, two runs must make two calls.")
 def test_catches_lift_that_caches_its_result() -> None:
     """Caught: a lift that calls the capability once and replays the stored result."""
-    _caught(WRONG["lift caches its result"])
+    _caught("lift caches its result")
 
 
-@points(1, hint="Right identity over an Ok plan compares Ok(v) with what bind(m, pure) gives.")
+@graded(points=1, hint="Right identity over an Ok plan compares Ok(v) with what bind(m, pure) gives.")
 def test_catches_pure_that_wraps_twice() -> None:
     """Caught: a pure that finishes with Ok(Ok(x))."""
-    _caught(WRONG["pure wraps twice"])
+    _caught("pure wraps twice")
