@@ -53,7 +53,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests -q
 
 notebooks-test: $(STAMP)
-	@if ls notebooks/*.ipynb >/dev/null 2>&1; then $(BIN)/python -m pytest --nbval notebooks -q -p no:cacheprovider; else echo "no notebooks yet"; fi
+	@if ls notebooks/*.ipynb >/dev/null 2>&1; then $(BIN)/python -m pytest --nbval notebooks -q -p no:cacheprovider --nbval-sanitize-with tests/notebooks/nbval_sanitize.cfg; else echo "no notebooks yet"; fi
 
 notebooks: $(STAMP) ## Re-execute every notebook in place
 	$(BIN)/python -m funcpipe_rag.tools.notebooks execute notebooks
