@@ -162,6 +162,30 @@ async def test_user_upsert_is_idempotent_and_last_write_wins(db_path: Path) -> N
         assert await store.load_user("2") == Ok(None)
 
 
+async def test_a_user_without_email_is_saved(db_path: Path) -> None:
+    # validate_user accepts a record whose email is missing or null: the store must keep it as it is.
+    async with aiosqlite.connect(db_path) as conn:
+        store = SqliteStore(conn)
+        nobody = UserProfile("9", "No Mail")
+        assert await store.save_user(nobody) == Ok(None)
+        assert await store.save_user(nobody) == Ok(None)
+        assert await store.load_user("9") == Ok(nobody)
+        with_mail = UserProfile("9", "No Mail", "now@example.org")
+        assert await store.save_user(with_mail) == Ok(None)
+        assert await store.all_users() == Ok([with_mail])
+
+
+async def test_a_file_from_the_old_schema_is_migrated(db_path: Path) -> None:
+    with sqlite3.connect(db_path) as old:  # users.email used to be NOT NULL
+        old.execute("CREATE TABLE users (id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT NOT NULL)")
+        old.executemany("INSERT INTO users VALUES (?, ?, ?)", [("2", "B", "b@x"), ("1", "A", "a@x")])
+    async with aiosqlite.connect(db_path) as conn:
+        store = SqliteStore(conn)
+        assert await store.save_user(UserProfile("3", "C")) == Ok(None)
+        expected = [UserProfile("2", "B", "b@x"), UserProfile("1", "A", "a@x"), UserProfile("3", "C")]
+        assert await store.all_users() == Ok(expected)  # old rows kept, in their order
+
+
 async def test_ingest_and_search_against_real_parts(service: Service, db_path: Path) -> None:
     docs = [
         RawDoc("d1", "queues", "A bounded queue applies backpressure to fast producers."),

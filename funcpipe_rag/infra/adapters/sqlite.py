@@ -20,6 +20,9 @@ Contract of every method:
 * Writes of one store are serialised by an ``asyncio.Lock``: aiosqlite runs
   statements one at a time, but without the lock two coroutines' statements
   could interleave inside one transaction.
+* A user's ``email`` may be ``None`` (``validate_user`` accepts a record
+  without one). A database file made when the column was ``NOT NULL`` is
+  migrated in place the first time the store touches it.
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ import asyncio
 import contextlib
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TypeVar
 
 import aiosqlite
 
@@ -42,7 +46,7 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
     id    TEXT PRIMARY KEY,
     name  TEXT NOT NULL,
-    email TEXT NOT NULL
+    email TEXT                    -- NULL: the user has no email
 );
 CREATE TABLE IF NOT EXISTS chunks (
     id     TEXT PRIMARY KEY,      -- chunk_id: a hash of model and text
@@ -56,6 +60,16 @@ CREATE TABLE IF NOT EXISTS chunks (
 );
 """
 
+# Files written before users.email could be NULL: rebuild the table, keeping its rows and their order.
+_NULLABLE_EMAIL = """
+BEGIN;
+ALTER TABLE users RENAME TO users_with_required_email;
+CREATE TABLE users (id TEXT PRIMARY KEY, name TEXT NOT NULL, email TEXT);
+INSERT INTO users (rowid, id, name, email) SELECT rowid, id, name, email FROM users_with_required_email;
+DROP TABLE users_with_required_email;
+COMMIT;
+"""
+
 _UPSERT_USER = """
 INSERT INTO users (id, name, email) VALUES (?, ?, ?)
 ON CONFLICT (id) DO UPDATE SET name = excluded.name, email = excluded.email
@@ -67,9 +81,7 @@ INSERT INTO chunks (id, doc_id, idx, text, start, stop, model, vector) VALUES (?
 ON CONFLICT (id) DO NOTHING
 """
 
-
-def _db_error(exc: sqlite3.Error, table: str) -> ErrInfo:
-    return ErrInfo.from_exception(exc, code=ErrorCode.DB, path=("db", table))
+T = TypeVar("T")
 
 
 class SqliteStore:
@@ -81,9 +93,35 @@ class SqliteStore:
         self._write_lock = asyncio.Lock()
 
     async def _ensure_schema(self) -> None:
-        if not self._ready:
-            await self._conn.executescript(SCHEMA)
-            self._ready = True
+        if self._ready:
+            return
+        await self._conn.executescript(SCHEMA)
+        columns = await self._conn.execute_fetchall("PRAGMA table_info(users)")
+        if any(col[1] == "email" and col[3] for col in columns):  # (cid, name, type, notnull, ...)
+            await self._conn.executescript(_NULLABLE_EMAIL)
+        self._ready = True
+
+    async def _guarded(
+        self, table: str, work: Callable[[], Awaitable[T]], *, write: bool
+    ) -> Result[T, ErrInfo]:
+        """Run ``work`` on a database with the schema in place; any ``sqlite3.Error`` becomes ``Err(DB)``.
+
+        The one place the store maps failures: the path is ``("db", table)``.
+        A write holds the store's lock, commits when ``work`` is done, and is
+        rolled back when it fails, so no call leaves half of its rows behind.
+        """
+        async with self._write_lock if write else contextlib.nullcontext():
+            try:
+                await self._ensure_schema()
+                value = await work()
+                if write:
+                    await self._conn.commit()
+            except sqlite3.Error as exc:
+                if write:
+                    with contextlib.suppress(sqlite3.Error):  # the original error is the one worth reporting
+                        await self._conn.rollback()
+                return Err(ErrInfo.from_exception(exc, code=ErrorCode.DB, path=("db", table)))
+        return Ok(value)
 
     async def prepare(self) -> Result[None, ErrInfo]:
         """Create the schema if needed and check that the database accepts writes.
@@ -91,50 +129,40 @@ class SqliteStore:
         Optional — every other method creates the schema itself — but a shell
         can call it first to report an unwritable file before doing any work.
         """
-        async with self._write_lock:
-            try:
-                await self._ensure_schema()
-                await self._conn.execute("BEGIN IMMEDIATE")  # takes the write lock, or fails
-                await self._conn.rollback()
-            except sqlite3.Error as exc:
-                return Err(_db_error(exc, "schema"))
-        return Ok(None)
+
+        async def probe() -> None:
+            await self._conn.execute("BEGIN IMMEDIATE")  # takes the write lock, or fails
+
+        return await self._guarded("schema", probe, write=True)
 
     # ---- DbCap -------------------------------------------------------------------------
 
     async def save_user(self, user: UserProfile) -> Result[None, ErrInfo]:
         """Upsert ``user`` by its id; saving an identical user again changes nothing."""
-        async with self._write_lock:
-            try:
-                await self._ensure_schema()
-                await self._conn.execute(_UPSERT_USER, (user.id, user.name, user.email))
-                await self._conn.commit()
-            except sqlite3.Error as exc:
-                await self._rollback()
-                return Err(_db_error(exc, "users"))
-        return Ok(None)
+
+        async def upsert() -> None:
+            await self._conn.execute(_UPSERT_USER, (user.id, user.name, user.email))
+
+        return await self._guarded("users", upsert, write=True)
 
     async def load_user(self, user_id: str) -> Result[UserProfile | None, ErrInfo]:
         """The stored user with ``user_id``, or ``Ok(None)`` if there is none."""
-        try:
-            await self._ensure_schema()
-            rows = await self._conn.execute_fetchall(
-                "SELECT id, name, email FROM users WHERE id = ?", (user_id,)
-            )
-        except sqlite3.Error as exc:
-            return Err(_db_error(exc, "users"))
-        for row in rows:
-            return Ok(UserProfile(id=row[0], name=row[1], email=row[2]))
-        return Ok(None)
+
+        async def select() -> UserProfile | None:
+            query = "SELECT id, name, email FROM users WHERE id = ?"
+            rows = await self._conn.execute_fetchall(query, (user_id,))
+            return next((UserProfile(id=r[0], name=r[1], email=r[2]) for r in rows), None)
+
+        return await self._guarded("users", select, write=False)
 
     async def all_users(self) -> Result[list[UserProfile], ErrInfo]:
         """Every stored user, in the order first saved."""
-        try:
-            await self._ensure_schema()
+
+        async def select() -> list[UserProfile]:
             rows = await self._conn.execute_fetchall("SELECT id, name, email FROM users ORDER BY rowid")
-        except sqlite3.Error as exc:
-            return Err(_db_error(exc, "users"))
-        return Ok([UserProfile(id=r[0], name=r[1], email=r[2]) for r in rows])
+            return [UserProfile(id=r[0], name=r[1], email=r[2]) for r in rows]
+
+        return await self._guarded("users", select, write=False)
 
     # ---- ChunkStoreCap -----------------------------------------------------------------
 
@@ -157,29 +185,22 @@ class SqliteStore:
             )
             for c in chunks
         ]
-        async with self._write_lock:
-            try:
-                await self._ensure_schema()
-                before = self._conn.total_changes
-                await self._conn.executemany(_INSERT_CHUNK, rows)
-                added = self._conn.total_changes - before
-                await self._conn.commit()
-            except sqlite3.Error as exc:
-                await self._rollback()
-                return Err(_db_error(exc, "chunks"))
-        return Ok(added)
+
+        async def insert() -> int:
+            before = self._conn.total_changes
+            await self._conn.executemany(_INSERT_CHUNK, rows)
+            return self._conn.total_changes - before
+
+        return await self._guarded("chunks", insert, write=True)
 
     async def all_chunks(self) -> Result[list[EmbeddedChunk], ErrInfo]:
         """Every stored chunk, in the order first stored."""
-        try:
-            await self._ensure_schema()
+
+        async def select() -> list[EmbeddedChunk]:
             rows = await self._conn.execute_fetchall(
                 "SELECT doc_id, idx, text, start, stop, model, vector FROM chunks ORDER BY rowid"
             )
-        except sqlite3.Error as exc:
-            return Err(_db_error(exc, "chunks"))
-        return Ok(
-            [
+            return [
                 EmbeddedChunk(
                     doc_id=r[0],
                     index=r[1],
@@ -190,8 +211,5 @@ class SqliteStore:
                 )
                 for r in rows
             ]
-        )
 
-    async def _rollback(self) -> None:
-        with contextlib.suppress(sqlite3.Error):  # the original error is the one worth reporting
-            await self._conn.rollback()
+        return await self._guarded("chunks", select, write=False)
