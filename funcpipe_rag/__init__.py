@@ -7,7 +7,8 @@ Everything a lesson or an exercise types is imported from here::
 * results: ``Result = Ok | Err``, ``ErrInfo(code, msg, stage=None, path=(),
   cause=None, ctx=None)``, the closed taxonomy ``ErrorCode``, ``assert_never``;
 * ``AsyncPlan`` and its combinators: ``async_pure``, ``async_from_result``,
-  ``async_lift``, ``async_bind``, ``async_map``, ``async_gather``, ``settle``;
+  ``async_lift``, ``async_bind``, ``async_map``, ``async_gather``, ``settle``,
+  and ``describe_plan`` (a plan's nodes as a tree: a plan is data you can read);
 * the capability protocols the core depends on: ``HttpClientCap``, ``DbCap``,
   ``EmbeddingCap``, ``ChunkStoreCap``;
 * the shell's drivers: ``perform_async`` (in async code), ``run_plan`` (a plan
@@ -35,6 +36,7 @@ from funcpipe_rag.domain.effects.async_ import (
     async_lift,
     async_map,
     async_pure,
+    describe_plan,
     settle,
 )
 from funcpipe_rag.domain.effects.io_plan import IOPlan, io_bind, io_delay, io_from_result, io_map, io_pure
@@ -62,6 +64,7 @@ __all__ = [
     "async_lift",
     "async_map",
     "async_pure",
+    "describe_plan",
     "io_bind",
     "io_delay",
     "io_from_result",

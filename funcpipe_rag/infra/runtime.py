@@ -19,9 +19,10 @@ import threading
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
+from funcpipe_rag.domain.effects.async_._interpreter import interpret
 from funcpipe_rag.domain.effects.async_.plan import AsyncPlan
 from funcpipe_rag.domain.effects.io_plan import IOPlan
-from funcpipe_rag.result import Err, ErrInfo, Ok, Result
+from funcpipe_rag.result import ErrInfo, Result
 
 __all__ = ["perform", "perform_async", "run_plan", "run_sync"]
 
@@ -43,12 +44,7 @@ async def perform_async(plan: AsyncPlan[A]) -> Result[A, ErrInfo]:
             f"perform_async expects an AsyncPlan (a zero-argument callable), got "
             f"{type(plan).__name__}; pass the plan itself, not plan()"
         )
-    result = await plan()
-    if not isinstance(result, Ok | Err):
-        raise TypeError(
-            f"the plan finished with {type(result).__name__}, not Ok(...) or Err(...)"
-        )
-    return result
+    return await interpret(plan)  # the one place plans are run, and their outcome checked
 
 
 def run_sync(

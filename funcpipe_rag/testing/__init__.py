@@ -5,7 +5,8 @@ that checks a law checks the same law the same way.
 
 * **Fakes** — in-memory capabilities that record every call:
   :class:`FakeHttp`, :class:`FakeDb`, :class:`FakeEmbedder` (with its
-  :class:`EmbedCall` timeline), :class:`FakeChunkStore`.
+  :class:`EmbedCall` timeline), :class:`FakeChunkStore`; :class:`InFlight`
+  counts calls in flight (the fakes, the demos and the service all use it).
 * **Virtual time** — :func:`run_virtual` runs a coroutine function on a
   :class:`VirtualTimeLoop`, whose clock jumps to the next timer instead of
   waiting.
@@ -13,29 +14,38 @@ that checks a law checks the same law the same way.
   primitives: :data:`LIBRARY`, the chapter's :data:`CLOSURE`, a learner's),
   readable plan and function specifications (``Pure``, ``Lift``, ``Fail``,
   ``Bound``, ``Mapped``; ``Add``, ``Mul``, ``LiftAdd``, ``RawLambda``,
-  ``FailWhen``, ``Then``) and their Hypothesis strategies
-  (:func:`plan_specs`, :func:`fn_specs`).
+  ``FailWhen``, ``Then``; ``Affine`` for plain functions) and their
+  Hypothesis strategies (:func:`plan_specs`, :func:`fn_specs`,
+  :func:`pure_fns`).
 * **Path coverage** — :class:`Strata` (one strategy per path a property must
   reach, run with equal shares), :class:`PathLog` and :func:`measure` (which
   paths the examples really took; :data:`MIN_SHARE` is the default share).
-* **Laws** — :func:`bind_law_properties` (the three monad laws as ready-to-run
-  properties) and :data:`WRONG`, plausible wrong primitives that the laws
-  and the grader must catch.
+* **Reproducible Hypothesis settings** — :data:`REPRODUCIBLE`,
+  :func:`reproducible`, and the named profiles of the tests, the notebooks and
+  the grader (:func:`use_profile`).
+* **Laws** — :func:`law_property` turns any law of any plan type (the laws
+  are data next to each type) into a ready-to-run property;
+  :data:`LAW_SUBJECTS` lists the types the suite checks;
+  :func:`bind_law_properties` gives the three monad laws of one
+  implementation; :data:`WRONG` holds plausible wrong primitives that the
+  laws and the grader must catch.
 
-The parts built on Hypothesis (laws, path coverage, strategies) are imported
-when first used, so code that needs only the fakes, virtual time or the
-specifications (the grader's child process, for one) does not pay for
+The parts built on Hypothesis (laws, path coverage, strategies, settings) are
+imported when first used, so code that needs only the fakes, virtual time or
+the specifications (the grader's child process, for one) does not pay for
 importing Hypothesis.
 """
 
 from typing import TYPE_CHECKING
 
 from funcpipe_rag._lazy import on_first_use
+from funcpipe_rag.infra.probes import InFlight
 from funcpipe_rag.testing._fakes import EmbedCall, FakeChunkStore, FakeDb, FakeEmbedder, FakeHttp
 from funcpipe_rag.testing._specs import (
     CLOSURE,
     LIBRARY,
     Add,
+    Affine,
     Bound,
     Fail,
     FailWhen,
@@ -56,23 +66,28 @@ from funcpipe_rag.testing._virtual_time import VirtualTimeLoop, run_virtual
 from funcpipe_rag.testing._wrong import WRONG, Wrong, with_parts
 
 if TYPE_CHECKING:
-    from funcpipe_rag.testing._laws import associativity, bind_law_properties, left_identity, right_identity
+    from funcpipe_rag.testing._laws import LAW_SUBJECTS, LawSubject, bind_law_properties, law_property
     from funcpipe_rag.testing._paths import MIN_SHARE, PathLog, Strata, measure
-    from funcpipe_rag.testing._strategies import codes, fn_specs, plan_specs, small_ints
+    from funcpipe_rag.testing._profiles import REPRODUCIBLE, reproducible, use_profile
+    from funcpipe_rag.testing._strategies import codes, fn_specs, plan_specs, pure_fns, small_ints
 
 __getattr__ = on_first_use(__name__, {
-    "_laws": ("associativity", "bind_law_properties", "left_identity", "right_identity"),
+    "_laws": ("LAW_SUBJECTS", "LawSubject", "bind_law_properties", "law_property"),
     "_paths": ("MIN_SHARE", "PathLog", "Strata", "measure"),
-    "_strategies": ("codes", "fn_specs", "plan_specs", "small_ints"),
-})
+    "_profiles": ("REPRODUCIBLE", "reproducible", "use_profile"),
+    "_strategies": ("codes", "fn_specs", "plan_specs", "pure_fns", "small_ints"),
+})  # fmt: skip
 
 
 __all__ = [
     "CLOSURE",
+    "LAW_SUBJECTS",
     "LIBRARY",
     "MIN_SHARE",
+    "REPRODUCIBLE",
     "WRONG",
     "Add",
+    "Affine",
     "Bound",
     "EmbedCall",
     "Fail",
@@ -82,6 +97,8 @@ __all__ = [
     "FakeEmbedder",
     "FakeHttp",
     "FnSpec",
+    "InFlight",
+    "LawSubject",
     "Lift",
     "LiftAdd",
     "Mapped",
@@ -95,17 +112,18 @@ __all__ = [
     "Then",
     "VirtualTimeLoop",
     "Wrong",
-    "associativity",
     "bind_law_properties",
     "chain",
     "codes",
     "fn_specs",
-    "left_identity",
+    "law_property",
     "measure",
     "plan_specs",
+    "pure_fns",
+    "reproducible",
     "returning",
-    "right_identity",
     "run_virtual",
     "small_ints",
+    "use_profile",
     "with_parts",
 ]

@@ -1,74 +1,134 @@
-"""The monad laws of a plan algebra as runnable Hypothesis properties.
+"""Laws as runnable Hypothesis properties: one checker for every law of every plan type.
 
-``bind_law_properties(alg)`` returns the three laws for the implementation
-``alg`` as zero-argument test functions: call one and it either returns
-(Hypothesis found no counterexample) or raises ``AssertionError`` describing
-the smallest counterexample it found. "Equal" means: running both plans gives
-equal results.
+The laws themselves are data next to each type (``LAWS`` in
+:mod:`funcpipe_rag.domain.effects.io_plan` and
+:mod:`funcpipe_rag.domain.effects.async_.plan`, built from
+:mod:`funcpipe_rag.domain.effects.laws`). :func:`law_property` turns one
+law, for one implementation, into a zero-argument test: call it and it
+returns (Hypothesis found no counterexample) or raises ``AssertionError``
+describing the smallest counterexample it found. :data:`LAW_SUBJECTS` lists
+the plan types whose laws the test suite checks; a new type is one entry.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from types import SimpleNamespace
+from typing import Any
 
-from hypothesis import Phase, given, settings
+from hypothesis import given
+from hypothesis import strategies as st
 
-from funcpipe_rag.infra.runtime import run_plan
-from funcpipe_rag.testing._specs import FnSpec, PlanAlgebra, PlanSpec
-from funcpipe_rag.testing._strategies import fn_specs, plan_specs, small_ints
+from funcpipe_rag.domain.effects import io_plan
+from funcpipe_rag.domain.effects.async_ import plan as async_plan
+from funcpipe_rag.domain.effects.laws import MONAD_LAWS, Law, Laws
+from funcpipe_rag.result import ErrInfo, Result
+from funcpipe_rag.testing._profiles import reproducible
+from funcpipe_rag.testing._specs import LIBRARY, PlanAlgebra
+from funcpipe_rag.testing._strategies import fn_specs, plan_specs, pure_fns, small_ints
+from funcpipe_rag.testing._wrong import WRONG
 
 
 def _explain(law: str, left: object, right: object) -> str:
     return f"{law} fails: one side finished with {left!r}, the other with {right!r}"
 
 
-def left_identity(alg: PlanAlgebra, x: int, f: FnSpec) -> None:
-    """``bind(pure(x), f) == f(x)``"""
-    fn = f.build(alg)
-    left, right = run_plan(alg.bind(alg.pure(x), fn)), run_plan(fn(x))
-    assert left == right, _explain("left identity", left, right)
+def _inputs() -> dict[str, st.SearchStrategy[Any]]:
+    return {"value": small_ints, "plan": plan_specs(), "fn": fn_specs(), "pure_fn": pure_fns()}
 
 
-def right_identity(alg: PlanAlgebra, m: PlanSpec) -> None:
-    """``bind(m, pure) == m``"""
-    left, right = run_plan(alg.bind(m.build(alg), alg.pure)), run_plan(m.build(alg))
-    assert left == right, _explain("right identity", left, right)
+def _built(alg: PlanAlgebra, kinds: Mapping[str, str], drawn: Mapping[str, Any]) -> dict[str, Any]:
+    # Plans and functions are drawn as specifications and built afresh for each side of a law.
+    return {
+        name: drawn[name].build(alg) if kinds[name] in ("plan", "fn") else drawn[name] for name in drawn
+    }
 
 
-def associativity(alg: PlanAlgebra, m: PlanSpec, f: FnSpec, g: FnSpec) -> None:
-    """``bind(bind(m, f), g) == bind(m, x -> bind(f(x), g))``"""
-    fn, gn = f.build(alg), g.build(alg)
-    left = run_plan(alg.bind(alg.bind(m.build(alg), fn), gn))
-    right = run_plan(alg.bind(m.build(alg), lambda x: alg.bind(fn(x), gn)))
-    assert left == right, _explain("associativity", left, right)
+def law_property(alg: PlanAlgebra, law: Law, *, max_examples: int = 100) -> Callable[[], None]:
+    """``law`` for the implementation ``alg``, as a Hypothesis test ready to call."""
+    kinds = dict(law.inputs)
+    strategies = _inputs()
+    prims = SimpleNamespace(pure=alg.pure, bind=alg.bind, map=alg.fmap)
 
+    def check(**drawn: Any) -> None:
+        left = alg.run(law.left(prims, **_built(alg, kinds, drawn)))
+        right = alg.run(law.right(prims, **_built(alg, kinds, drawn)))
+        assert left == right, _explain(law.name, left, right)
 
-def bind_law_properties(
-    alg: PlanAlgebra, *, max_examples: int = 100
-) -> dict[str, Callable[[], None]]:
-    """The three laws for ``alg``, each a Hypothesis test ready to call."""
-    config = settings(
-        max_examples=max_examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        report_multiple_bugs=False,  # one clear counterexample, not an exception group
-        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),  # no slow "explain"
+    # Named before Hypothesis wraps it: a counterexample then reads `left_identity(x=0, f=...)`.
+    check.__name__ = check.__qualname__ = law.name.replace(" ", "_")
+    prop: Callable[[], None] = reproducible(max_examples=max_examples)(
+        given(**{name: strategies[kind] for name, kind in law.inputs})(check)
     )
+    return prop
 
-    @config
-    @given(x=small_ints, f=fn_specs())
-    def left(x: int, f: FnSpec) -> None:
-        left_identity(alg, x, f)
 
-    @config
-    @given(m=plan_specs())
-    def right(m: PlanSpec) -> None:
-        right_identity(alg, m)
+def bind_law_properties(alg: PlanAlgebra, *, max_examples: int = 100) -> dict[str, Callable[[], None]]:
+    """The three monad laws for ``alg``, by name (``"left identity"`` ...), each ready to call."""
+    return {law.name: law_property(alg, law, max_examples=max_examples) for law in MONAD_LAWS}
 
-    @config
-    @given(m=plan_specs(), f=fn_specs(), g=fn_specs())
-    def assoc(m: PlanSpec, f: FnSpec, g: FnSpec) -> None:
-        associativity(alg, m, f, g)
 
-    return {"left identity": left, "right identity": right, "associativity": assoc}
+def _io_step(result: Result[Any, ErrInfo]) -> Any:
+    return lambda: result
+
+
+@dataclass(frozen=True)
+class LawSubject:
+    """A plan type whose laws the test suite checks: its laws, and an algebra to check them on."""
+
+    laws: Laws
+    algebra: PlanAlgebra
+    wrong: Mapping[str, tuple[PlanAlgebra, str]] = field(default_factory=dict)
+    """Broken variants of the type, each with the name of a law that must catch it."""
+
+
+def _io_bind_drops_err(plan: Any, f: Callable[[Any], Any]) -> Any:
+    """A broken ``io_bind``: an ``Err`` of the first plan becomes ``f(0)``."""
+
+    def run() -> Any:
+        res = plan()
+        return f(res.value if res.is_ok() else 0)()
+
+    return run
+
+
+_IO = PlanAlgebra(
+    "IOPlan",
+    io_plan.io_pure,
+    io_plan.io_bind,
+    lambda make: make,  # an IOPlan already is a zero-argument callable returning a Result
+    io_plan.io_map,
+    run=lambda plan: plan(),
+    effect=_io_step,
+    handmade=_io_step,
+)
+
+_BROKEN_IO = PlanAlgebra(
+    "IOPlan whose bind drops Err",
+    io_plan.io_pure,
+    _io_bind_drops_err,
+    _IO.lift,
+    run=_IO.run,
+    effect=_io_step,
+    handmade=_io_step,
+)
+
+# Each wrong primitive that breaks a law, and the law that catches it. (The others give equal results
+# and are caught by the purity and replay tests instead: an eager bind, a lift that reuses or caches.)
+_ASYNC_WRONG = {
+    "bind drops Err": "right identity",
+    "bind ignores f": "left identity",
+    "bind rewrites Err": "right identity",
+    "pure wraps twice": "right identity",
+    "bind drops Err of f": "left identity",
+    "bind rewrites Err of f": "left identity",
+    "bind loses Err details": "right identity",
+    "bind reassociates": "associativity",
+}
+
+LAW_SUBJECTS: tuple[LawSubject, ...] = (
+    LawSubject(io_plan.LAWS, _IO, {"bind drops Err": (_BROKEN_IO, "right identity")}),
+    LawSubject(async_plan.LAWS, LIBRARY, {n: (WRONG[n].algebra, law) for n, law in _ASYNC_WRONG.items()}),
+)
+"""Every plan type with laws, and how to check them: one entry per type."""

@@ -22,13 +22,23 @@ from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 Plan = Callable[[], Awaitable[Result[Any, ErrInfo]]]
 
 
+def _drive(plan: Any) -> Result[Any, ErrInfo]:
+    from funcpipe_rag.infra.runtime import run_plan
+
+    return run_plan(plan)
+
+
 @dataclass(frozen=True)
 class PlanAlgebra:
-    """One implementation of the plan primitives, under a name.
+    """One implementation of the plan primitives, under a name, and how to run its plans.
 
     ``lift`` must accept a zero-argument callable returning an awaitable of a
     ``Result``; ``map`` is optional (derived from ``bind`` and ``pure`` when
-    missing).
+    missing). The defaults describe ``AsyncPlan``: ``run`` drives a plan to
+    its ``Result`` (:func:`funcpipe_rag.run_plan`), ``effect(result)`` is a step
+    that suspends once, then finishes with ``result``, and ``handmade(result)``
+    is a plan written by hand that no combinator built. Another plan type
+    (``IOPlan``, the streams of Core 2) gives its own three.
     """
 
     name: str
@@ -36,11 +46,26 @@ class PlanAlgebra:
     bind: Callable[[Any, Callable[[Any], Any]], Any]
     lift: Callable[[Callable[[], Awaitable[Result[Any, ErrInfo]]]], Any]
     map: Callable[[Any, Callable[[Any], Any]], Any] | None = None
+    run: Callable[[Any], Result[Any, ErrInfo]] = _drive
+    effect: Callable[[Result[Any, ErrInfo]], Any] | None = None
+    handmade: Callable[[Result[Any, ErrInfo]], Any] | None = None
 
     def fmap(self, plan: Any, f: Callable[[Any], Any]) -> Any:
         if self.map is not None:
             return self.map(plan, f)
         return self.bind(plan, lambda x: self.pure(f(x)))
+
+    def step(self, result: Result[Any, ErrInfo]) -> Any:
+        """A plan with an effect (a real suspension, for async plans) that finishes with ``result``."""
+        if self.effect is not None:
+            return self.effect(result)
+        return self.lift(lambda: returning(result))
+
+    def by_hand(self, result: Result[Any, ErrInfo]) -> Any:
+        """A plan that finishes with ``result``, written by hand rather than built by a combinator."""
+        if self.handmade is not None:
+            return self.handmade(result)
+        return lambda: returning(result)
 
 
 async def returning(result: Result[Any, ErrInfo]) -> Result[Any, ErrInfo]:
@@ -74,12 +99,28 @@ CLOSURE = _closure()
 """The chapter's nested-closure primitives, kept for comparison."""
 
 
-def chain(alg: PlanAlgebra, length: int) -> Any:
-    """``pure(0)`` followed by ``length`` left-nested binds of ``x ↦ pure(x + 1)``."""
+def chain(alg: PlanAlgebra, length: int, *, fresh_steps: bool = False) -> Any:
+    """``pure(0)`` followed by ``length`` left-nested binds of ``x ↦ pure(x + 1)``.
+
+    Every bind gets the same step function, as a loop binding a named step
+    does (and as the raw ``await`` chain of the benchmarks calls one coroutine
+    function). With ``fresh_steps`` each bind gets a closure of its own, which
+    is what ``p = bind(p, lambda x: ...)`` in a loop builds: those closures
+    stay alive as long as the plan, and their allocation and garbage
+    collection are the caller's cost, whatever the plan library.
+    """
     plan = alg.pure(0)
-    pure = alg.pure
+    pure, bind = alg.pure, alg.bind
+    if fresh_steps:
+        for _ in range(length):
+            plan = bind(plan, lambda x: pure(x + 1))
+        return plan
+
+    def inc(x: int) -> Any:
+        return pure(x + 1)
+
     for _ in range(length):
-        plan = alg.bind(plan, lambda x: pure(x + 1))
+        plan = bind(plan, inc)
     return plan
 
 
@@ -146,7 +187,7 @@ class LiftAdd(_Fn):
         return f"lift_add({self.k})"
 
     def build(self, alg: PlanAlgebra = LIBRARY) -> Callable[[int], Any]:
-        return lambda x: alg.lift(lambda: returning(Ok(x + self.k)))
+        return lambda x: alg.step(Ok(x + self.k))
 
 
 @dataclass(frozen=True, repr=False)
@@ -159,7 +200,7 @@ class RawLambda(_Fn):
         return f"raw_sub({self.k})"
 
     def build(self, alg: PlanAlgebra = LIBRARY) -> Callable[[int], Any]:
-        return lambda x: lambda: returning(Ok(x - self.k))
+        return lambda x: alg.by_hand(Ok(x - self.k))
 
 
 @dataclass(frozen=True, repr=False)
@@ -176,7 +217,7 @@ class FailWhen(_Fn):
     def build(self, alg: PlanAlgebra = LIBRARY) -> Callable[[int], Any]:
         def f(x: int) -> Any:
             if x % self.m == self.r:
-                return alg.lift(lambda: returning(Err(error(self.code, x))))
+                return alg.step(Err(error(self.code, x)))
             return alg.pure(x)
 
         return f
@@ -223,7 +264,7 @@ class Fail:
         return f"fail({self.code!r})"
 
     def build(self, alg: PlanAlgebra = LIBRARY) -> Any:
-        return alg.lift(lambda: returning(Err(error(self.code))))
+        return alg.step(Err(error(self.code)))
 
 
 @dataclass(frozen=True, repr=False)
@@ -236,7 +277,7 @@ class Lift:
         return f"lift({self.value})"
 
     def build(self, alg: PlanAlgebra = LIBRARY) -> Any:
-        return alg.lift(lambda: returning(Ok(self.value)))
+        return alg.step(Ok(self.value))
 
 
 @dataclass(frozen=True, repr=False)
@@ -265,3 +306,20 @@ class Mapped:
 
     def build(self, alg: PlanAlgebra = LIBRARY) -> Any:
         return alg.fmap(self.plan.build(alg), lambda x: x + self.k)
+
+
+# ---- plain functions int -> int ----------------------------------------------------
+
+
+@dataclass(frozen=True, repr=False)
+class Affine:
+    """``x ↦ a * x + b``: a plain function, for the laws of ``map``."""
+
+    a: int
+    b: int
+
+    def __repr__(self) -> str:
+        return f"x*{self.a}+{self.b}"
+
+    def __call__(self, x: int) -> int:
+        return self.a * x + self.b

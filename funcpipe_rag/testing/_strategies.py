@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from funcpipe_rag.domain.errors import ErrorCode
 from funcpipe_rag.testing._specs import (
     Add,
+    Affine,
     Bound,
     Fail,
     FailWhen,
@@ -54,3 +55,8 @@ def plan_specs(max_leaves: int = 5) -> st.SearchStrategy[PlanSpec]:
         max_leaves=max_leaves,
     )
     return strategy
+
+
+def pure_fns() -> st.SearchStrategy[Affine]:
+    """Plain functions ``int -> int`` (``x*a+b``), for the laws of ``map``."""
+    return st.builds(Affine, st.integers(-3, 3), st.integers(-5, 5))

@@ -28,17 +28,18 @@ assert ROOT is not None, "the tests run from a checkout"
 
 PUBLIC_API = {
     "AsyncPlan", "ChunkStoreCap", "DbCap", "EmbeddingCap", "Err", "ErrInfo", "ErrorCode", "HttpClientCap",
-    "IOPlan", "Ok", "Result", "assert_never", "async_bind", "async_from_result", "async_gather", "async_lift",
-    "async_map", "async_pure", "io_bind", "io_delay", "io_from_result", "io_map", "io_pure", "perform",
-    "perform_async", "run_plan", "run_sync", "settle",
+    "IOPlan", "Ok", "Result", "assert_never", "async_bind", "async_from_result", "async_gather",
+    "async_lift", "async_map", "async_pure", "describe_plan", "io_bind", "io_delay", "io_from_result",
+    "io_map", "io_pure", "perform", "perform_async", "run_plan", "run_sync", "settle",
 }  # fmt: skip
 
 TESTING_API = {
-    "Add", "Bound", "CLOSURE", "EmbedCall", "Fail", "FailWhen", "FakeChunkStore", "FakeDb", "FakeEmbedder",
-    "FakeHttp", "FnSpec", "LIBRARY", "Lift", "LiftAdd", "MIN_SHARE", "Mapped", "Mul", "PathLog",
-    "PlanAlgebra", "PlanSpec", "Pure", "RawLambda", "Strata", "Then", "VirtualTimeLoop", "WRONG", "Wrong",
-    "associativity", "bind_law_properties", "chain", "codes", "fn_specs", "left_identity", "measure",
-    "plan_specs", "returning", "right_identity", "run_virtual", "small_ints", "with_parts",
+    "Add", "Affine", "Bound", "CLOSURE", "EmbedCall", "Fail", "FailWhen", "FakeChunkStore", "FakeDb",
+    "FakeEmbedder", "FakeHttp", "FnSpec", "InFlight", "LAW_SUBJECTS", "LIBRARY", "LawSubject", "Lift",
+    "LiftAdd", "MIN_SHARE", "Mapped", "Mul", "PathLog", "PlanAlgebra", "PlanSpec", "Pure", "REPRODUCIBLE",
+    "RawLambda", "Strata", "Then", "VirtualTimeLoop", "WRONG", "Wrong", "bind_law_properties", "chain",
+    "codes", "fn_specs", "law_property", "measure", "plan_specs", "pure_fns", "reproducible", "returning",
+    "run_virtual", "small_ints", "use_profile", "with_parts",
 }  # fmt: skip
 
 

@@ -14,9 +14,11 @@ from funcpipe_rag import perform_async, run_plan
 from funcpipe_rag.domain.effects.async_ import (
     async_bind,
     async_from_result,
+    async_gather,
     async_lift,
     async_map,
     async_pure,
+    settle,
 )
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
@@ -137,7 +139,7 @@ def test_repr_never_walks_the_chain() -> None:
     plan = async_pure(0)
     for _ in range(50_000):
         plan = async_bind(plan, async_pure)
-    assert repr(plan) == "<AsyncPlan bind>"
+    assert repr(plan) == "<AsyncPlan chain of 50,000 steps>"
 
 
 async def test_cancellation_propagates_through_a_plan() -> None:
@@ -153,3 +155,25 @@ async def test_cancellation_propagates_through_a_plan() -> None:
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+def test_every_runner_reports_a_bad_outcome_with_the_same_message() -> None:
+    async def raw() -> int:
+        return 3
+
+    bad: Any = lambda: raw()
+    runners = [bad, async_bind(bad, async_pure), async_gather([bad]), async_gather([async_pure(1), bad], 1),
+               settle(bad), async_map(async_map(bad, str), str)]  # fmt: skip
+    endings = set()
+    for plan in runners:
+        with pytest.raises(TypeError) as caught:
+            run_plan(plan)
+        endings.add(str(caught.value).split(" finished with ", 1)[1])
+    assert endings == {"int 3; an AsyncPlan must finish with Ok(...) or Err(...)"}
+
+
+def test_a_plan_returning_a_result_instead_of_an_awaitable_is_explained() -> None:
+    sync_plan: Any = lambda: Ok(1)
+    for plan in (sync_plan, async_lift(sync_plan), async_bind(async_pure(0), lambda _: sync_plan)):
+        with pytest.raises(TypeError, match="instead of an awaitable"):
+            run_plan(plan)

@@ -5,11 +5,13 @@ Building one performs nothing; the shell runs it with
 :func:`funcpipe_rag.perform`. ``AsyncPlan`` is the
 same idea with ``await`` inside.
 
-Laws (``==`` means "running both gives equal results"):
+Laws (``==`` means "running both gives equal results"), kept as data in
+:data:`LAWS` and checked by the law tests:
 
 * ``io_bind(io_pure(x), f) == f(x)``
 * ``io_bind(m, io_pure) == m``
 * ``io_bind(io_bind(m, f), g) == io_bind(m, lambda x: io_bind(f(x), g))``
+* ``io_map`` is ``io_bind`` then ``io_pure``, and keeps the functor laws.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeAlias, TypeVar
 
+from funcpipe_rag.domain.effects.laws import MAP_LAWS, MONAD_LAWS, Laws
 from funcpipe_rag.domain.errors import ErrorCode
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
@@ -71,3 +74,7 @@ def io_bind(plan: IOPlan[A], f: Callable[[A], IOPlan[B]]) -> IOPlan[B]:
 def io_map(plan: IOPlan[A], f: Callable[[A], B]) -> IOPlan[B]:
     """Transform the success value of ``plan`` with the pure function ``f``."""
     return io_bind(plan, lambda x: io_pure(f(x)))
+
+
+LAWS = Laws("IOPlan", io_pure, io_bind, io_map, MONAD_LAWS + MAP_LAWS)
+"""The laws ``IOPlan`` keeps (see :mod:`funcpipe_rag.domain.effects.laws`)."""

@@ -4,9 +4,10 @@
 ``async_gather``; later cores add ``stream.py``, ``resilience.py`` and
 ``lifts.py`` beside them. The nodes those combinators build
 (``_nodes.py``) and the loop that runs them (``_interpreter.py``) are
-internal.
+internal; ``describe_plan`` renders a plan's nodes as a tree.
 """
 
+from funcpipe_rag.domain.effects.async_._render import describe_plan
 from funcpipe_rag.domain.effects.async_.concurrency import async_gather
 from funcpipe_rag.domain.effects.async_.plan import (
     AsyncPlan,
@@ -28,5 +29,6 @@ __all__ = [
     "async_lift",
     "async_map",
     "async_pure",
+    "describe_plan",
     "settle",
 ]

@@ -9,7 +9,8 @@ import asyncio
 from collections.abc import Iterable
 from typing import Any, TypeVar
 
-from funcpipe_rag.domain.effects.async_._nodes import AsyncPlan, Done, Lift, PlanNode, Pure
+from funcpipe_rag.domain.effects.async_._interpreter import begin, outcome
+from funcpipe_rag.domain.effects.async_._nodes import AsyncPlan, PlanNode
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
 __all__ = ["async_gather"]
@@ -26,6 +27,14 @@ class _Gather(PlanNode[list[A]]):
 
     def __call__(self) -> Any:
         return _run_gather(self.plans, self.concurrency)
+
+    def __repr__(self) -> str:
+        return f"<AsyncPlan gather of {len(self.plans):,}>"
+
+    def describe(self) -> tuple[str, list[AsyncPlan[A]]]:
+        """Its line in a rendered plan, and the plans to render under it (the first few)."""
+        head = f"gather of {len(self.plans):,} plans, at most {self.concurrency:,} at a time"
+        return head, list(self.plans[:5])
 
 
 def async_gather(
@@ -77,29 +86,16 @@ async def _run_gather(plans: tuple[AsyncPlan[A], ...], concurrency: int) -> Resu
         for i in indices:
             if i > first_err_index:
                 return
-            plan: Any = plans[i]
-            # Leaves are run in place: a lifted call is awaited directly and a known
-            # value is taken as it is, without a coroutine of the interpreter around it.
-            cls = type(plan)
-            if cls is Lift:
-                res = await plan.make()
-            elif cls is Pure:
-                values[i] = plan.value
-                continue
-            elif cls is Done:
-                res = plan.result
-            else:
-                res = await plan()
+            res: Any = begin(plans[i])  # the step protocol: a known result, or an awaitable to await
+            if type(res) is not Ok and type(res) is not Err:
+                res = outcome(await res, plans[i])
             if type(res) is Ok:
                 values[i] = res.value
             elif isinstance(res, Err):
                 if i < first_err_index:
                     first_err_index, first_err = i, res
             else:
-                raise TypeError(
-                    f"plan {i} of async_gather finished with {type(res).__name__}; "
-                    "an AsyncPlan must finish with Ok(...) or Err(...)"
-                )
+                values[i] = res.value  # an Ok subclass
 
     if concurrency == 1:
         await worker()  # no task needed to run one after another

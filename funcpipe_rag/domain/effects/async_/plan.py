@@ -18,13 +18,14 @@ Any other zero-argument callable is accepted wherever a plan is expected —
 including a learner's ``lambda: cap.method(...)`` — and is simply called and
 awaited when the interpreter reaches it.
 
-Laws (checked by the property tests in ``tests/laws``), where ``==`` means
-"running both gives equal results":
+Laws, kept as data in :data:`LAWS` and checked by the property tests in
+``tests/laws``, where ``==`` means "running both gives equal results":
 
 * left identity:  ``async_bind(async_pure(x), f) == f(x)``
 * right identity: ``async_bind(m, async_pure) == m``
 * associativity:  ``async_bind(async_bind(m, f), g) ==
   async_bind(m, lambda x: async_bind(f(x), g))``
+* ``async_map`` is ``async_bind`` then ``async_pure``, and keeps the functor laws.
 
 Exceptions raised by a step, or by ``f``, are bugs: they propagate out of the
 run unchanged. Expected failures are ``Err`` values, which skip every later
@@ -34,12 +35,25 @@ run unchanged. Expected failures are ``Err`` values, which skip every later
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from funcpipe_rag.domain.effects.async_._nodes import AsyncPlan, Bind, Done, Lift, Map, PlanNode, Pure, new
+from funcpipe_rag.domain.effects.async_._interpreter import interpret
+from funcpipe_rag.domain.effects.async_._nodes import (
+    AsyncPlan,
+    Bind,
+    Chain,
+    Done,
+    Lift,
+    Map,
+    MapStep,
+    PlanNode,
+    Pure,
+)
+from funcpipe_rag.domain.effects.laws import MAP_LAWS, MONAD_LAWS, Laws
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
 __all__ = [
+    "LAWS",
     "AsyncPlan",
     "PlanNode",
     "async_bind",
@@ -56,7 +70,7 @@ B = TypeVar("B")
 
 def async_pure(value: A) -> AsyncPlan[A]:
     """The plan that does nothing and succeeds with ``value``."""
-    node: Pure[A] = new(Pure)
+    node: Pure[A] = Pure()
     node.value = value
     return node
 
@@ -68,7 +82,7 @@ def async_from_result(result: Result[A, ErrInfo]) -> AsyncPlan[A]:
             f"async_from_result expects Ok(...) or Err(...), got {type(result).__name__}; "
             "wrap a plain value with async_pure instead"
         )
-    node: Done[A] = new(Done)
+    node: Done[A] = Done()
     node.result = result
     return node
 
@@ -90,7 +104,7 @@ def async_lift(make_coro: Callable[[], Awaitable[Result[A, ErrInfo]]]) -> AsyncP
             f"async_lift expects a zero-argument callable such as `lambda: cap.method(...)`, "
             f"got {type(make_coro).__name__}; a coroutine object can only be awaited once"
         )
-    node: Lift[A] = new(Lift)
+    node: Lift[A] = Lift()
     node.make = make_coro
     return node
 
@@ -101,7 +115,22 @@ def async_bind(plan: AsyncPlan[A], f: Callable[[A], AsyncPlan[B]]) -> AsyncPlan[
     If ``plan`` finishes with ``Err``, ``f`` is never called and the ``Err`` is
     the result. Building the bind calls neither ``plan`` nor ``f``.
     """
-    node: Bind[B] = new(Bind)
+    cls = type(plan)
+    if cls is Chain:
+        # extend(plan, f), written out: this is the loop of every left-nested chain.
+        ops, n = plan.ops, plan.n  # type: ignore[attr-defined]
+        ops.append(f)
+        if len(ops) != n + 1:
+            ops = ops[:n]
+            ops.append(f)
+        chain: Chain[B] = Chain()
+        chain.source = plan.source  # type: ignore[attr-defined]
+        chain.ops = ops
+        chain.n = n + 1
+        return chain
+    if cls is Bind or cls is Map:
+        return _chain(plan, f)
+    node: Bind[B] = Bind()
     node.plan = plan
     node.f = f
     return node
@@ -112,9 +141,50 @@ def async_map(plan: AsyncPlan[A], f: Callable[[A], B]) -> AsyncPlan[B]:
 
     Equivalent to ``async_bind(plan, lambda x: async_pure(f(x)))``.
     """
-    node: Map[B] = new(Map)
+    cls = type(plan)
+    if cls is Chain or cls is Bind or cls is Map:
+        step = MapStep()
+        step.f = f
+        return extend(plan, step) if cls is Chain else _chain(plan, step)  # type: ignore[arg-type]
+    node: Map[B] = Map()
     node.plan = plan
     node.f = f
+    return node
+
+
+def _chain(first: Any, op: Any) -> Chain[Any]:
+    """A chain of the ``Bind`` or ``Map`` node ``first`` followed by the step ``op``."""
+    head: Any
+    if type(first) is Bind:
+        head = first.f
+    else:
+        head = MapStep()
+        head.f = first.f
+    node: Chain[Any] = Chain()
+    node.source = first.plan
+    node.ops = [head, op]
+    node.n = 2
+    return node
+
+
+def extend(chain: Chain[A], op: Any) -> Chain[Any]:
+    """The chain ``chain`` followed by the step ``op`` (a bind's function or a :class:`MapStep`).
+
+    When ``chain`` is the last owner of its list, ``op`` is appended in place
+    and the new node shares the list. The ownership test happens after the
+    append (``len`` is then ``n + 1`` only for the first plan to extend this
+    prefix), so two threads extending one chain at once cannot both claim
+    the same slot; the loser copies the prefix it needs.
+    """
+    ops, n = chain.ops, chain.n
+    ops.append(op)
+    if len(ops) != n + 1:
+        ops = ops[:n]
+        ops.append(op)
+    node: Chain[Any] = Chain()
+    node.source = chain.source
+    node.ops = ops
+    node.n = n + 1
     return node
 
 
@@ -127,6 +197,10 @@ def settle(plan: AsyncPlan[A]) -> AsyncPlan[Result[A, ErrInfo]]:
     """
 
     async def run() -> Result[Result[A, ErrInfo], ErrInfo]:
-        return Ok(await plan())  # awaiting inside a coroutine body describes; it does not drive
+        return Ok(await interpret(plan))  # awaiting inside a coroutine body describes; it does not drive
 
     return async_lift(run)
+
+
+LAWS = Laws("AsyncPlan", async_pure, async_bind, async_map, MONAD_LAWS + MAP_LAWS)
+"""The laws ``AsyncPlan`` keeps (see :mod:`funcpipe_rag.domain.effects.laws`)."""
