@@ -22,20 +22,11 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
+from funcpipe_rag.cli_args import positive, positive_int
 from funcpipe_rag.course import workbook_root
 from funcpipe_rag.grading.runner import DEFAULT_LIMITS
 
 ROOT = workbook_root() or Path.cwd()
-
-
-def _positive(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
-    if value <= 0:
-        raise argparse.ArgumentTypeError(f"must be positive, got {text}")
-    return value
 
 
 def _write_atomically(path: Path, text: str) -> None:
@@ -139,9 +130,9 @@ def register(sub: Any) -> None:
     grade.add_argument("--submission", metavar="DIR", help="folder of <core>/ folders (default exercises/)")
     grade.add_argument("--format", choices=("table", "json", "gradescope"), default="table")
     grade.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
-    grade.add_argument("--time-limit", type=_positive, default=DEFAULT_LIMITS.time_limit, metavar="SECONDS",
+    grade.add_argument("--time-limit", type=positive, default=DEFAULT_LIMITS.time_limit, metavar="SECONDS",
                        help="per observation of your code")
-    grade.add_argument("--memory-mb", type=int, default=DEFAULT_LIMITS.memory_mb, metavar="MB",
+    grade.add_argument("--memory-mb", type=positive_int, default=DEFAULT_LIMITS.memory_mb, metavar="MB",
                        help="address-space limit")
     grade.add_argument("--tests", metavar="DIR", help="graded tests (default tests/grading)")
     grade.add_argument("--quiet", action="store_true", help="table without failure details")

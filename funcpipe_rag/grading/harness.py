@@ -77,7 +77,6 @@ import fails the tests of its own exercise and nothing else.
 from __future__ import annotations
 
 import ast
-import asyncio
 import importlib.util
 import sys
 import threading
@@ -107,18 +106,11 @@ class GradedMeta:
 
 def grading_settings(examples: int = DEFAULT_EXAMPLES) -> Any:
     """The Hypothesis settings every graded property runs under (parent side)."""
-    from hypothesis import HealthCheck, Phase, settings
+    from hypothesis import HealthCheck
 
-    return settings(
-        derandomize=True,
-        database=None,
-        deadline=None,
-        max_examples=examples,
-        phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),  # no slow "explain"
-        print_blob=False,
-        report_multiple_bugs=False,
-        suppress_health_check=list(HealthCheck),
-    )
+    from funcpipe_rag.testing import reproducible
+
+    return reproducible(max_examples=examples, suppress_health_check=list(HealthCheck))
 
 
 def graded(
@@ -341,10 +333,9 @@ def drive(plan: Callable[[], Awaitable[T]]) -> T:
             "return the plan itself, not plan() or an awaited result"
         )
 
-    async def main() -> T:
-        return await plan()
+    from funcpipe_rag.infra.runtime import run_sync  # the library's one way to run a plan from sync code
 
-    return asyncio.run(main())
+    return run_sync(plan)
 
 
 __all__ = [

@@ -44,19 +44,9 @@ class PropertyRun(TypedDict):
 
 def learner_profile() -> None:
     """Deterministic, quick Hypothesis defaults for the learner's own properties (child only)."""
-    from hypothesis import HealthCheck, Phase, settings
+    from funcpipe_rag.testing import use_profile
 
-    settings.register_profile(
-        "funcpipe-learner",
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=[Phase.explicit, Phase.reuse, Phase.generate],
-        print_blob=False,
-        report_multiple_bugs=False,
-        suppress_health_check=list(HealthCheck),
-    )
-    settings.load_profile("funcpipe-learner")
+    use_profile("funcpipe-learner")
 
 
 class RunCounter:

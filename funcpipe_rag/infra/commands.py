@@ -10,42 +10,12 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from funcpipe_rag.cli_args import non_negative, port_number, positive, positive_int, rate
+
 PROG = "funcpipe"
-
-
-def _bounded(
-    convert: Callable[[str], float], what: str, low: float, high: float | None = None, *, above: bool = False
-) -> Callable[[str], Any]:
-    """An argparse ``type`` that converts a value and checks it lies in a range.
-
-    The range is ``[low, high]``, or ``(low, high]`` when ``above`` is true;
-    ``high=None`` leaves it open. Errors name the value and the range.
-    """
-
-    def parse(text: str) -> Any:
-        try:
-            value = convert(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"not {what}: {text!r}") from None
-        too_low = value <= low if above else value < low
-        if too_low or (high is not None and value > high):
-            bound = f"greater than {low:g}" if above else f"at least {low:g}"
-            rule = f"between {low:g} and {high:g}" if high is not None and not above else bound
-            raise argparse.ArgumentTypeError(f"must be {rule}, got {text}")
-        return value
-
-    return parse
-
-
-_rate = _bounded(float, "a number", 0.0, 1.0)
-_non_negative = _bounded(float, "a number", 0.0)
-_positive = _bounded(float, "a number", 0.0, above=True)
-_positive_int = _bounded(int, "an integer", 1)
-_port = _bounded(int, "a port number", 0, 65535)
 
 
 def _corpus(text: str) -> str | Path:
@@ -116,12 +86,12 @@ def register(sub: Any) -> None:
     from funcpipe_rag.infra.demos import DEFAULT_DB, DEFAULT_QUERY
 
     serve = sub.add_parser("serve", help="run the local users/embeddings service on 127.0.0.1")
-    serve.add_argument("--port", type=_port, default=8765, help="port on 127.0.0.1 (0: any free port)")
-    serve.add_argument("--latency-ms", type=_non_negative, default=0.0, help="delay added to every request")
-    serve.add_argument("--failure-rate", type=_rate, default=0.0,
+    serve.add_argument("--port", type=port_number, default=8765, help="port on 127.0.0.1 (0: any free port)")
+    serve.add_argument("--latency-ms", type=non_negative, default=0.0, help="delay added to every request")
+    serve.add_argument("--failure-rate", type=rate, default=0.0,
                        help="fraction of requests answered with 429, 503 or too late (seeded)")
     serve.add_argument("--seed", type=int, default=0, help="seed of the failure draws")
-    serve.add_argument("--slow-ms", type=_non_negative, default=5000.0,
+    serve.add_argument("--slow-ms", type=non_negative, default=5000.0,
                        help="how late an injected slow answer comes (longer than the client timeout)")
     serve.set_defaults(run=_serve)
 
@@ -134,7 +104,7 @@ def register(sub: Any) -> None:
     user.set_defaults(run=_demo_user)
 
     rag = demos.add_parser("rag", help="embed a corpus with bounded concurrency, store it, answer a query")
-    rag.add_argument("--concurrency", type=_positive_int, default=8, help="embeddings in flight at most")
+    rag.add_argument("--concurrency", type=positive_int, default=8, help="embeddings in flight at most")
     rag.add_argument("--query", default=DEFAULT_QUERY, help="the question to answer from the stored chunks")
     rag.add_argument("--corpus", type=_corpus, default="snapshot", metavar="snapshot|stdlib|FILE",
                      help="snapshot: the packaged standard-library docstrings, the same on every Python "
@@ -142,12 +112,12 @@ def register(sub: Any) -> None:
                           'FILE: a JSONL file, one {"id", "title", "text"} per line (./stdlib for a file '
                           "named stdlib)")
     rag.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"SQLite file (default {DEFAULT_DB})")
-    rag.add_argument("--failure-rate", type=_rate, default=0.0, help="service failure rate (seeded)")
+    rag.add_argument("--failure-rate", type=rate, default=0.0, help="service failure rate (seeded)")
     rag.add_argument("--seed", type=int, default=0, help="seed of the failure draws")
-    rag.add_argument("--latency-ms", type=_non_negative, default=10.0, help="service delay per request")
-    rag.add_argument("--limit", type=_positive_int, default=None, help="use only the first N documents")
-    rag.add_argument("--top-k", type=_positive_int, default=5, help="how many chunks answer the query")
-    rag.add_argument("--timeout", type=_positive, default=2.0, help="client timeout per request, seconds")
+    rag.add_argument("--latency-ms", type=non_negative, default=10.0, help="service delay per request")
+    rag.add_argument("--limit", type=positive_int, default=None, help="use only the first N documents")
+    rag.add_argument("--top-k", type=positive_int, default=5, help="how many chunks answer the query")
+    rag.add_argument("--timeout", type=positive, default=2.0, help="client timeout per request, seconds")
     rag.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show the progress bar (default: only on a terminal)")
     rag.set_defaults(run=_demo_rag)

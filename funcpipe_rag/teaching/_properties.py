@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import Phase, settings
+from hypothesis import settings
+
+from funcpipe_rag.testing._profiles import use_profile
 
 
 @dataclass(frozen=True)
@@ -29,27 +31,14 @@ class PropertyReport:
         return f"{self.name}: FAILED\n  smallest counterexample: {self.failure}"
 
 
-_EXPLAINING = (Phase.explicit, Phase.generate, Phase.shrink)
-
-
 def notebook_profile(max_examples: int = 100) -> settings:
-    """Register and load reproducible Hypothesis settings for a notebook.
+    """Load the workbook's reproducible Hypothesis settings for a notebook (see ``funcpipe_rag.testing``).
 
-    Fixed seed (``derandomize=True``), no example database written to disk, no
-    deadline (a busy machine is not a failure) and no "explain" phase, whose
-    notes name source files. Call it *before* defining properties: ``@given``
-    captures the settings in force when it decorates a test.
+    Fixed seed, no example database written to disk, no deadline, no
+    "explain" phase. Call it *before* defining properties: ``@given`` captures
+    the settings in force when it decorates a test.
     """
-    settings.register_profile(
-        "funcpipe-notebook",
-        max_examples=max_examples,
-        derandomize=True,
-        database=None,
-        deadline=None,
-        phases=_EXPLAINING,
-    )
-    settings.load_profile("funcpipe-notebook")
-    return settings.get_profile("funcpipe-notebook")
+    return use_profile("funcpipe-notebook", max_examples=max_examples)
 
 
 def check_property(test: Any, *, name: str | None = None) -> PropertyReport:

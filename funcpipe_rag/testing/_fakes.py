@@ -18,6 +18,7 @@ from funcpipe_rag.domain.errors import ErrorCode
 from funcpipe_rag.domain.ports import JsonObject, Vector
 from funcpipe_rag.domain.user import user_url
 from funcpipe_rag.domain.user_model import UserProfile
+from funcpipe_rag.infra.probes import InFlight
 from funcpipe_rag.rag.embedding import hash_embed
 from funcpipe_rag.rag.types import EmbeddedChunk
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
@@ -109,12 +110,21 @@ class FakeEmbedder:
     log: list[str] | None = None
     calls: list[str] = field(default_factory=list)
     timeline: list[EmbedCall] = field(default_factory=list)
-    in_flight: int = 0
-    max_in_flight: int = 0
+    probe: InFlight = field(default_factory=InFlight)
 
     @property
     def model_name(self) -> str:
         return f"{self.name}-{self.dim}"
+
+    @property
+    def in_flight(self) -> int:
+        """Calls running now."""
+        return self.probe.in_flight
+
+    @property
+    def max_in_flight(self) -> int:
+        """The most calls that ever ran at once."""
+        return self.probe.max_in_flight
 
     async def embed(self, text: str) -> Result[Vector, ErrInfo]:
         self.calls.append(text)
@@ -122,13 +132,9 @@ class FakeEmbedder:
             self.log.append(f"embedder.embed({text[:24]!r})")
         loop = asyncio.get_running_loop()
         started = loop.time()
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
-        try:
+        with self.probe:
             if self.latency > 0:
                 await self.sleep(self.latency)
-        finally:
-            self.in_flight -= 1
         self.timeline.append(EmbedCall(text, started, loop.time()))
         if text in self.fail_on:
             return Err(ErrInfo(self.fail_code, "embedding failed", path=("embed", text[:40])))

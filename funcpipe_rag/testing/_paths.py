@@ -27,6 +27,8 @@ from typing import Any, Generic, TypeVar
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
+from funcpipe_rag.testing._profiles import reproducible
+
 T = TypeVar("T")
 
 MIN_SHARE = 0.15
@@ -92,13 +94,12 @@ class Strata(Generic[T]):
     def run(self, body: Callable[[str, T], None], *, max_examples: int, **extra: Any) -> None:
         """Run ``body(path, example)`` as a Hypothesis property, once per path (see :meth:`per_path`).
 
-        ``extra`` goes to :func:`hypothesis.settings` (``derandomize`` and no
-        database are the defaults). A failure is raised with the path in a note.
+        ``extra`` goes to :func:`hypothesis.settings`, on top of the workbook's
+        reproducible settings. A failure is raised with the path in a note.
         """
-        chosen: dict[str, Any] = {"derandomize": True, "database": None, "deadline": None, **extra}
         for path, strategy in self.cases.items():
             try:
-                config = settings(max_examples=self.per_path(max_examples), **chosen)
+                config = reproducible(max_examples=self.per_path(max_examples), **extra)
                 self._property(path, strategy, body, config)()
             except BaseException as exc:
                 exc.add_note(f"on the path {path!r}")

@@ -27,7 +27,7 @@ REPRODUCIBLE: dict[str, Any] = {
     "print_blob": False,
 }
 
-Profile = Literal["funcpipe-tests", "funcpipe-notebook", "funcpipe-grading"]
+Profile = Literal["funcpipe-tests", "funcpipe-notebook", "funcpipe-learner"]
 
 PROFILES: dict[Profile, dict[str, Any]] = {
     # The test suite: FUNCPIPE_MAX_EXAMPLES raises or lowers the effort of every property at once.
@@ -36,8 +36,12 @@ PROFILES: dict[Profile, dict[str, Any]] = {
         "suppress_health_check": [HealthCheck.too_slow],
     },
     "funcpipe-notebook": {"max_examples": 100},
-    # Graded tests run a learner's code, which may be slow or odd in ways a health check would flag.
-    "funcpipe-grading": {"max_examples": 30, "suppress_health_check": list(HealthCheck)},
+    # A learner's own properties, run by the grader: the first failing example found is the one
+    # reported (no shrinking), and their code may be slow or odd in ways a health check would flag.
+    "funcpipe-learner": {
+        "phases": (Phase.explicit, Phase.reuse, Phase.generate),
+        "suppress_health_check": list(HealthCheck),
+    },
 }
 
 

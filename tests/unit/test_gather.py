@@ -17,15 +17,14 @@ from hypothesis import strategies as st
 from funcpipe_rag import perform_async, run_plan
 from funcpipe_rag.domain.effects.async_ import AsyncPlan, async_gather, async_lift, async_pure
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
-from funcpipe_rag.testing import run_virtual
+from funcpipe_rag.testing import InFlight, run_virtual
 
 
 @dataclass
 class Probe:
     """Counts plans in flight and tasks alive while the gather runs."""
 
-    in_flight: int = 0
-    max_in_flight: int = 0
+    flight: InFlight = field(default_factory=InFlight)
     max_tasks: int = 0
     started: list[int] = field(default_factory=list)
     events: list[str] = field(default_factory=list)
@@ -34,13 +33,9 @@ class Probe:
         async def work() -> Result[int, ErrInfo]:
             self.started.append(index)
             self.events.append("start")
-            self.in_flight += 1
-            self.max_in_flight = max(self.max_in_flight, self.in_flight)
-            self.max_tasks = max(self.max_tasks, len(asyncio.all_tasks()))
-            try:
+            with self.flight:
+                self.max_tasks = max(self.max_tasks, len(asyncio.all_tasks()))
                 await asyncio.sleep(delay)
-            finally:
-                self.in_flight -= 1
             if fail:
                 self.events.append("err")
                 return Err(ErrInfo("TRANSIENT", f"plan {index}"))
@@ -58,7 +53,7 @@ def test_results_keep_input_order_and_respect_the_bound(delays: list[float], con
     plan = async_gather([probe.plan(i, d) for i, d in enumerate(delays)], concurrency=concurrency)
     result, _ = run_virtual(lambda: perform_async(plan))
     assert result == Ok([i * i for i in range(len(delays))])
-    assert probe.max_in_flight <= concurrency
+    assert probe.flight.max_in_flight <= concurrency
     assert probe.max_tasks <= concurrency + 1  # the workers and the task driving the gather
     assert sorted(probe.started) == list(range(len(delays)))
 
@@ -68,7 +63,7 @@ def test_the_bound_is_reached_when_work_overlaps(n: int, concurrency: int) -> No
     probe = Probe()
     plan = async_gather([probe.plan(i, 0.01) for i in range(n)], concurrency=concurrency)
     _, elapsed = run_virtual(lambda: perform_async(plan))
-    assert probe.max_in_flight == min(n, concurrency)
+    assert probe.flight.max_in_flight == min(n, concurrency)
     assert elapsed == pytest.approx(0.01 * -(-n // concurrency))  # ceil(n / c) waves
 
 

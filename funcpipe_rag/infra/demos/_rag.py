@@ -21,6 +21,7 @@ from funcpipe_rag.domain.search import Hit, search
 from funcpipe_rag.infra.adapters.embedding_client import HttpEmbedder
 from funcpipe_rag.infra.corpus import SNAPSHOT_PYTHON, parse_corpus, snapshot_corpus, stdlib_corpus
 from funcpipe_rag.infra.demos._common import DEFAULT_DB, DemoError, describe, open_store
+from funcpipe_rag.infra.probes import InFlight
 from funcpipe_rag.infra.runtime import perform_async
 from funcpipe_rag.infra.service import create_app, model_name, running_service
 from funcpipe_rag.rag import DEFAULT_DIM, ChunkWithoutEmbedding, RagEnv, RawDoc, gen_clean_and_chunk
@@ -81,20 +82,17 @@ class MeteredEmbedder:
     def __init__(self, inner: EmbeddingCap, on_done: Callable[[], object]) -> None:
         self._inner = inner
         self._on_done = on_done
-        self.in_flight = 0
-        self.max_in_flight = 0
+        self.probe = InFlight()
 
     @property
     def model_name(self) -> str:
         return self._inner.model_name
 
     async def embed(self, text: str) -> Result[Vector, ErrInfo]:
-        self.in_flight += 1
-        self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
-            return await self._inner.embed(text)
+            with self.probe:
+                return await self._inner.embed(text)
         finally:
-            self.in_flight -= 1
             self._on_done()
 
 
@@ -176,7 +174,7 @@ async def _rag(
 
         stored = await store.all_chunks()
         rows = len(stored.value) if isinstance(stored, Ok) else -1
-    return RagOutcome(len(docs), bad, report, hits, rows, metered.max_in_flight, elapsed)
+    return RagOutcome(len(docs), bad, report, hits, rows, metered.probe.max_in_flight, elapsed)
 
 
 def _no_bar(opts: RagOptions) -> bool | None:

@@ -41,6 +41,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from funcpipe_rag.infra.probes import InFlight
 from funcpipe_rag.rag.embedding import DEFAULT_DIM, hash_embed
 
 Failure = Literal["rate_limit", "unavailable", "slow"]
@@ -69,12 +70,11 @@ def model_name(dim: int = DEFAULT_DIM) -> str:
 
 @dataclass
 class ServiceStats:
-    """Counters kept by a running app (``app.state.stats``): requests and injected failures."""
+    """What a running app counts (``app.state.stats``): requests, injected failures, requests in flight."""
 
     requests: Counter[str] = field(default_factory=Counter)
     failures: Counter[str] = field(default_factory=Counter)
-    in_flight: int = 0
-    max_in_flight: int = 0
+    concurrent: InFlight = field(default_factory=InFlight)
 
 
 @dataclass
@@ -181,13 +181,9 @@ def create_app(
         return JSONResponse({"status": "ok", "model": model})
 
     async def counted(request: Request) -> Response:
-        stats.in_flight += 1
-        stats.max_in_flight = max(stats.max_in_flight, stats.in_flight)
-        try:
+        with stats.concurrent:
             endpoint = get_user if request.method == "GET" else embed
             return await endpoint(request)
-        finally:
-            stats.in_flight -= 1
 
     app = Starlette(
         routes=[

@@ -1,0 +1,43 @@
+"""Every funcpipe command refuses an out-of-range number the same way, naming the value and the range."""
+
+from __future__ import annotations
+
+import argparse
+
+import pytest
+
+from funcpipe_rag.cli import main
+from funcpipe_rag.cli_args import non_negative, port_number, positive, positive_int, rate
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "value"),
+    [(rate, "0", 0.0), (rate, "1", 1.0), (non_negative, "0", 0.0), (positive, "0.5", 0.5),
+     (positive_int, "1", 1), (port_number, "0", 0), (port_number, "65535", 65535)],
+)  # fmt: skip
+def test_values_in_range_are_converted(parse: object, text: str, value: float) -> None:
+    assert parse(text) == value  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    ("parse", "text", "message"),
+    [(rate, "1.5", "must be between 0 and 1, got 1.5"), (non_negative, "-1", "must be at least 0, got -1"),
+     (positive, "0", "must be greater than 0, got 0"), (positive_int, "0", "must be at least 1, got 0"),
+     (positive_int, "2.5", "not an integer: '2.5'"), (port_number, "70000", "must be between 0 and 65535"),
+     (rate, "lots", "not a number: 'lots'")],
+)  # fmt: skip
+def test_values_out_of_range_are_refused_with_the_range(parse: object, text: str, message: str) -> None:
+    with pytest.raises(argparse.ArgumentTypeError, match=message.replace("(", r"\(")):
+        parse(text)  # type: ignore[operator]
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["grade", "--time-limit", "0"], ["grade", "--memory-mb", "0"], ["serve", "--failure-rate", "2"],
+     ["demo", "rag", "--concurrency", "0"]],
+)  # fmt: skip
+def test_every_command_uses_them(argv: list[str], capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 2
+    assert "must be" in capsys.readouterr().err
