@@ -35,6 +35,10 @@ The spec keys
                  applied; otherwise :class:`SpecError` names the spec, so a
                  solution change that invalidates a spec is always reported.
 ``prepend``, ``append``  text put verbatim before / after the edited file.
+``needs``        (hostile only, optional) ``"bubblewrap"``: the case is run only
+                 where the grader's boundary is bubblewrap (it attacks what only
+                 that boundary contains: the network, the grader's files and
+                 processes, the disk); elsewhere its tests are skipped, saying why.
 
 The materialised file
 ---------------------
@@ -67,7 +71,7 @@ Base = Literal["solution", "exercise"]
 
 _KEYS: dict[Kind, frozenset[str]] = {
     "chaff": frozenset({"description", "catches", "base", "edit", "prepend", "append"}),
-    "hostile": frozenset({"description", "base", "edit", "prepend", "append"}),
+    "hostile": frozenset({"description", "base", "edit", "prepend", "append", "needs"}),
 }
 
 
@@ -98,6 +102,7 @@ class Spec:
     edits: tuple[Edit, ...]
     prepend: str
     append: str
+    needs: str = ""
 
     @property
     def label(self) -> str:
@@ -160,8 +165,11 @@ def load_spec(path: Path, *, kind: Kind, core: str, exercise: str, name: str) ->
     append = _string(data, "append", where, default="")
     if not (edits or prepend or append):
         raise SpecError(f"{where}: changes nothing (no [[edit]], `prepend` or `append`)")
+    needs = _string(data, "needs", where, default="")
+    if needs not in ("", "bubblewrap"):
+        raise SpecError(f"{where}: `needs` may only be \"bubblewrap\", not {needs!r}")
     return Spec(path, kind, core, exercise, name, description, catches,
-                "exercise" if base == "exercise" else "solution", tuple(edits), prepend, append)
+                "exercise" if base == "exercise" else "solution", tuple(edits), prepend, append, needs)
 
 
 def apply_edits(text: str, edits: tuple[Edit, ...], label: str) -> str:

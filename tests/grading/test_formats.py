@@ -10,7 +10,7 @@ import sys
 import zipfile
 from pathlib import Path
 
-from grading_support import ROOT
+from grading_support import ROOT, run_autograder
 
 from funcpipe_rag import course
 from funcpipe_rag.grading import Report, TestResult
@@ -88,33 +88,16 @@ def test_a_written_report_carries_the_graders_completion_marker(tmp_path: Path) 
     assert marker.read_text().strip() == hashlib.sha256(out.read_bytes()).hexdigest()
 
 
-def _run_autograder(tmp_path: Path, grader: str) -> dict[str, object]:
-    """run_autograder with its folders moved under ``tmp_path`` and ``grader`` as the funcpipe command."""
-    text = (ROOT / "funcpipe_rag" / "grading" / "gradescope" / "run_autograder").read_text()
-    tmp_path.mkdir()
-    fake = tmp_path / "funcpipe"
-    fake.write_text("#!/usr/bin/env bash\n" + grader)
-    fake.chmod(0o755)
-    (tmp_path / "autograder" / "source").mkdir(parents=True)
-    script = tmp_path / "run_autograder"
-    script.write_text(text.replace("/opt/funcpipe/bin/funcpipe", str(fake))
-                      .replace("/autograder", str(tmp_path / "autograder")).replace("@CORES@", "m08c01"))
-    subprocess.run(["bash", str(script)], check=True, timeout=60)
-    results = tmp_path / "autograder" / "results" / "results.json"
-    assert not (tmp_path / "autograder" / "results" / "results.json.complete").exists()
-    return dict(json.loads(results.read_text()))
-
-
 def test_run_autograder_accepts_only_what_the_grader_finished(tmp_path: Path) -> None:
     write = 'out="${@: -1}"; printf \'{"score": 45.0, "tests": []}\' > "$out"; '
     finished = write + 'sha256sum "$out" | cut -d" " -f1 > "$out.complete"\n'
-    assert _run_autograder(tmp_path / "a", finished)["score"] == 45.0
+    assert run_autograder(tmp_path / "a", finished)["score"] == 45.0
     forged = write + "exit 0\n"  # a full score, but no marker: not written by the grader
-    assert _run_autograder(tmp_path / "b", forged)["score"] == 0.0
+    assert run_autograder(tmp_path / "b", forged)["score"] == 0.0
     killed = finished + "kill -9 $$\n"  # the grader was killed after writing
-    assert _run_autograder(tmp_path / "c", killed)["score"] == 0.0
+    assert run_autograder(tmp_path / "c", killed)["score"] == 0.0
     rewritten = finished + 'printf \'{"score": 45.0, "tests": [], "x": 1}\' > "$out"\n'
-    assert _run_autograder(tmp_path / "d", rewritten)["score"] == 0.0
+    assert run_autograder(tmp_path / "d", rewritten)["score"] == 0.0
 
 
 def test_empty_submission_is_graded_zero_with_status_zero(tmp_path: Path) -> None:
