@@ -35,8 +35,8 @@ venv: $(STAMP)
 # Jupyter refuses to run as root unless told; containers and CI machines often are root.
 ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 
-lab: $(STAMP) ## Start JupyterLab on notebooks/ with the workbook's kernel
-	PATH="$(abspath $(BIN)):$$PATH" VIRTUAL_ENV="$(abspath $(VENV))" $(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
+lab: $(STAMP) ## Start JupyterLab at the workbook's root on the Core 1 notebook (kernel funcpipe-m08, no news prompts)
+	PATH="$(abspath $(BIN)):$$PATH" VIRTUAL_ENV="$(abspath $(VENV))" $(BIN)/python -m funcpipe_rag.tools.lab $(ROOT_FLAG)
 
 test: $(STAMP) lint typecheck isolation unit notebooks-test ## Everything CI checks
 
@@ -53,7 +53,7 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest tests -q
 
 notebooks-test: $(STAMP)
-	@if ls notebooks/*.ipynb >/dev/null 2>&1; then $(BIN)/python -m pytest --nbval notebooks -q -p no:cacheprovider --nbval-sanitize-with tests/notebooks/nbval_sanitize.cfg; else echo "no notebooks yet"; fi
+	@if ls notebooks/*.ipynb >/dev/null 2>&1; then $(BIN)/python -m pytest --nbval notebooks -q -p no:cacheprovider -p funcpipe_rag.tools.nbval_cells --nbval-sanitize-with tests/notebooks/nbval_sanitize.cfg; else echo "no notebooks yet"; fi
 
 notebooks: $(STAMP) ## Re-execute every notebook in place
 	$(BIN)/python -m funcpipe_rag.tools.notebooks execute notebooks
