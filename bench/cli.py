@@ -150,6 +150,14 @@ def targets(results: dict[str, Any]) -> Table:
                     f"{w['median']:.2f} s [{w['min']:.2f}-{w['max']:.2f}]",
                     fmt_met(entry["solutions"]["target_met"]),
                 )
+                for name, ex in entry.get("exercises", {}).items():
+                    e = ex["wall_s"]
+                    t.add(
+                        f"grade {core}/{name} solution",
+                        "<= 2 s",
+                        f"{e['median']:.2f} s [{e['min']:.2f}-{e['max']:.2f}]",
+                        fmt_met(ex["target_met"]),
+                    )
                 t.add(
                     f"grade {core} infinite loop",
                     "ends (per-test limit)",

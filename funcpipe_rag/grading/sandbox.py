@@ -360,16 +360,20 @@ def child_env(home: str, tmp: str) -> dict[str, str]:
 
 
 def processes_of(uid: int) -> list[int]:
-    """Process ids owned by ``uid`` (Linux ``/proc``)."""
+    """Ids of the live processes owned by ``uid`` (Linux ``/proc``; zombies, already dead, are left out)."""
     found = []
     for entry in os.scandir("/proc"):
         if not entry.name.isdigit():
             continue
         try:
-            if entry.stat().st_uid == uid:
-                found.append(int(entry.name))
-        except OSError:
+            if entry.stat().st_uid != uid:
+                continue
+            with open(os.path.join(entry.path, "stat"), "rb") as fh:
+                state = fh.read().rsplit(b")", 1)[1].split()[0]
+        except (OSError, IndexError):
             continue
+        if state not in (b"Z", b"X"):
+            found.append(int(entry.name))
     return found
 
 

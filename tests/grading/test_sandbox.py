@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -95,3 +97,37 @@ def test_choosing_the_boundary() -> None:
     assert chosen.label == f"sandbox: {chosen.kind}"
     if chosen.kind != "bubblewrap":
         assert chosen.reason, "a weaker boundary says why the stronger ones are not used"
+
+
+ROOT_ONLY = pytest.mark.skipif(os.geteuid() != 0, reason="running processes as another user needs root")
+SPARE_UID = 61_235  # a uid no account uses: the processes below are the only ones it ever has
+
+
+@ROOT_ONLY
+def test_every_process_of_the_sandbox_user_is_killed(tmp_path: Path) -> None:
+    """Even one that left the session it was started in (the uid boundary cannot rely on sessions)."""
+    proc = subprocess.Popen(["/bin/sh", "-c", "setsid sleep 300 & sleep 300"], user=SPARE_UID,
+                            group=SPARE_UID, extra_groups=[], cwd="/", start_new_session=True)
+    try:
+        for _ in range(200):  # wait until both processes exist
+            if len(sandbox.processes_of(SPARE_UID)) >= 2:
+                break
+            time.sleep(0.01)
+        assert len(sandbox.processes_of(SPARE_UID)) >= 2
+        sandbox.kill_user(SPARE_UID)
+        assert sandbox.processes_of(SPARE_UID) == []
+    finally:
+        proc.kill()
+        proc.wait()
+
+
+@ROOT_ONLY
+def test_what_the_sandbox_user_left_in_temporary_folders_is_removed(tmp_path: Path) -> None:
+    theirs, ours = tmp_path / "theirs", tmp_path / "ours.txt"
+    (theirs / "deep").mkdir(parents=True)
+    (theirs / "deep" / "f").write_text("x")
+    ours.write_text("kept")
+    for path in (theirs, theirs / "deep", theirs / "deep" / "f"):
+        os.chown(path, SPARE_UID, SPARE_UID)
+    sandbox.remove_files_of(SPARE_UID, [str(tmp_path)])
+    assert not theirs.exists() and ours.read_text() == "kept"
