@@ -67,6 +67,9 @@ def _grade(args: argparse.Namespace) -> int:
     except GraderError as exc:
         print(f"funcpipe grade: cannot grade: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:  # every process grading started is already dead
+        print("funcpipe grade: interrupted; no report written", file=sys.stderr)
+        return 130
     if args.format == "json":
         text = report.to_json()
     elif args.format == "gradescope":

@@ -565,6 +565,7 @@ class Session:
         self.deadline: float | None = None
         self.budget = 0.0
         self.handshake = False
+        self.interrupted = False
 
     # -- harness.Session
 
@@ -642,7 +643,17 @@ class Session:
                        module=f"funcpipe_graded_{suite.core}_{suite.exercise}")
         self.handshake = True
 
+    def interrupt(self) -> None:
+        """Stop grading this exercise (from another thread): its child dies, no new one starts."""
+        self.interrupted = True
+        child = self.child
+        if child is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(child.proc.pid, signal.SIGKILL)  # its thread sees the channel close
+
     def _child(self) -> Child:
+        if self.interrupted:
+            raise Abort("not run: grading was interrupted")
         if self.child is not None and not self.handshake:
             return self.child
         if self.import_failure is not None:
@@ -816,8 +827,14 @@ def grade_folder(
             for suite in suites:
                 suite.load()
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                for job in [pool.submit(session.run) for session in sessions]:
-                    job.result()
+                jobs = [pool.submit(session.run) for session in sessions]
+                try:
+                    for job in jobs:
+                        job.result()
+                except BaseException:  # Ctrl-C, or the grader failing: stop every child, then every thread
+                    for session in sessions:
+                        session.interrupt()
+                    raise
     finally:
         for session in sessions:
             session._stop_child()

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
+import signal
 import stat
 import subprocess
 import sys
+import time
 import zipfile
 from pathlib import Path
 
@@ -141,3 +144,42 @@ def test_classroom_configuration_runs_the_grader() -> None:
         assert test["points"] == exercise.points > 0
     workflow = (ROOT / ".github" / "workflows" / "classroom.yml").read_text()
     assert "funcpipe grade" in workflow
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*/children"):
+        found += [int(p) for p in task.read_text().split()]
+    return found
+
+
+def test_ctrl_c_stops_grading_at_once_and_leaves_nothing_running(tmp_path: Path) -> None:
+    looping = tmp_path / "m08c01"
+    looping.mkdir()
+    text = (ROOT / "solutions" / "m08c01" / "ex01_primitives.py").read_text()
+    marker = "funcpipe-interrupted-test"
+    (looping / "ex01_primitives.py").write_text(text.replace(
+        '    """The plan that succeeds with ``value`` and does nothing else."""\n',
+        f'    """The plan that succeeds with ``value`` and does nothing else."""\n    while "{marker}":\n'
+        "        pass\n"))
+    proc = subprocess.Popen([sys.executable, "-m", "funcpipe_rag.cli", "grade", "m08c01/ex01", "--submission",
+                             str(tmp_path)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            cwd=tmp_path)
+    started = time.monotonic()
+    while not _children(proc.pid) and proc.poll() is None and time.monotonic() - started < 120:
+        time.sleep(0.05)  # waiting for the grading process to exist, not for time to pass
+    assert proc.poll() is None, "grading ended before it could be interrupted"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and "interrupted" in err, err
+    child = f"{os.path.abspath(sys.executable)}\0-m\0funcpipe_rag.grading.child".encode()
+    leftover = [p for p in Path("/proc").iterdir()
+                if p.name.isdigit() and child in _read_quietly(p / "cmdline")]
+    assert not leftover, "a grading process outlived the interrupted grader"
+
+
+def _read_quietly(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError:
+        return b""
