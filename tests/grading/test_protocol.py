@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import json
 import math
 from typing import Any, Literal, TypedDict
@@ -11,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funcpipe_rag.domain.user_model import UserProfile
-from funcpipe_rag.grading import codec
+from funcpipe_rag.grading import codec, harness
 from funcpipe_rag.grading.codec import CodecError, Opaque, decode, encode
 from funcpipe_rag.grading.protocol import ProtocolError, check_shape, parse_reply
 from funcpipe_rag.grading.split import SplitError, module_facts, split_for_child
@@ -191,3 +192,20 @@ def test_an_observer_that_needs_the_graders_side_is_refused() -> None:
     broken = GRADED_FILE.replace("return helper(ints)", "return helper(ints) + len(st.__name__)")
     with pytest.raises(SplitError, match=r"the observer count .* uses st"):
         split_for_child(broken, "demo.py")
+
+
+def test_a_parse_upset_by_another_thread_is_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python 3.11 can fail ast.parse spuriously when threads parse at once; the grader parses again."""
+    real = ast.parse
+    failures = iter([SystemError(f"{harness.AST_RACE} (before=45, after=37)")])
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        for failure in failures:
+            raise failure
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(ast, "parse", flaky)
+    assert isinstance(harness.parse_python("x = 1"), ast.Module)
+    monkeypatch.setattr(ast, "parse", lambda *a, **k: (_ for _ in ()).throw(SystemError("something else")))
+    with pytest.raises(SystemError, match="something else"):
+        harness.parse_python("x = 1")
