@@ -815,6 +815,12 @@ def grade_folder(
                 report.notes.append(f"no {suite.core}/ folder in {submission}: every {suite.core} test fails")
     checkout = workbook_root()
     hidden = [root, submission, *([checkout] if checkout is not None else [])]
+    if boundary.kind == "uid":
+        place = Path(workdir or tempfile.gettempdir())
+        assert boundary.uid is not None and boundary.gid is not None
+        if not sandbox.reachable_by(place, boundary.uid, boundary.gid):
+            raise GraderError(f"the sandbox user cannot reach {place}, where its scratch folder would go; "
+                              "grade with a working folder every user may enter (such as /tmp)")
     scratch_root = Path(tempfile.mkdtemp(prefix="funcpipe-grade-", dir=workdir))
     if boundary.kind == "uid":
         os.chmod(scratch_root, 0o711)  # the sandbox user may enter its own scratch folder, list nothing

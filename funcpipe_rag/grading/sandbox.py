@@ -359,6 +359,20 @@ def child_env(home: str, tmp: str) -> dict[str, str]:
     }
 
 
+def reachable_by(folder: Path, uid: int, gid: int) -> bool:
+    """Whether ``uid``/``gid`` may enter ``folder``: every folder on its path lets them through."""
+    path = Path(os.path.realpath(folder))
+    for step in [*reversed(path.parents), path]:
+        try:
+            info = os.stat(step)
+        except OSError:
+            return False
+        bit = stat.S_IXUSR if info.st_uid == uid else stat.S_IXGRP if info.st_gid == gid else stat.S_IXOTH
+        if not info.st_mode & bit:
+            return False
+    return True
+
+
 def processes_of(uid: int) -> list[int]:
     """Ids of the live processes owned by ``uid`` (Linux ``/proc``; zombies, already dead, are left out)."""
     found = []
@@ -439,6 +453,7 @@ __all__ = [
     "exclusive",
     "kill_user",
     "python",
+    "reachable_by",
     "snapshot",
     "unpack",
 ]

@@ -28,6 +28,7 @@ import hashlib
 import os
 import re
 import secrets
+import shutil
 import signal
 import socket
 import sys
@@ -57,7 +58,7 @@ def _skip_reason(case: str) -> str | None:
     needs = {spec.needs for spec in SPECS.get(case, [])} - {""}
     if "bubblewrap" in needs and BOUNDARY.kind != "bubblewrap":
         return (f"{case} needs the bubblewrap boundary; this machine offers {BOUNDARY.label}"
-                f" ({BOUNDARY.reason or 'no reason given'})")
+                f" ({BOUNDARY.reason or 'the one asked for'})")
     return None
 
 
@@ -183,7 +184,14 @@ def run(syntax_error_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     folders["syntax_error"] = syntax_error_folder
     if "reaches_network" in folders:
         (folders["reaches_network"] / "m08c01" / "port.txt").write_text(str(listener.port))
-    workdirs = {case: tmp_path_factory.mktemp(f"work-{case}") for case in folders}
+    # under the uid boundary the sandbox user must be able to enter the working folder
+    base = Path(tempfile.mkdtemp(prefix=f"{MARKER}-work-")) if BOUNDARY.kind == "uid" else None
+    if base is not None:
+        base.chmod(0o711)
+    workdirs = {case: Path(tempfile.mkdtemp(dir=base)) if base else tmp_path_factory.mktemp(f"work-{case}")
+                for case in folders}
+    for workdir in workdirs.values() if base is not None else ():
+        workdir.chmod(0o711)
     result = Run(grader_before=_grader_files())
 
     def grade_one(case: str) -> tuple[str, Outcome]:
@@ -202,8 +210,10 @@ def run(syntax_error_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     result.grader_after = _grader_files()
     result.still_running = _running_with(MARKER)
     result.children_left = _running_with(f"{sandbox.python()} -m funcpipe_rag.grading.child")
-    result.on_disk = _left_on_disk()
+    result.on_disk = [p for p in _left_on_disk() if base is None or Path(p) != base]
     result.heard = listener.heard
+    if base is not None:
+        shutil.rmtree(base)
     for line in result.still_running:  # leave the machine as we found it, whatever the test says
         with contextlib.suppress(OSError, ValueError):
             os.kill(int(line.split(":")[0]), signal.SIGKILL)
