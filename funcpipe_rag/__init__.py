@@ -9,6 +9,8 @@ Everything a lesson or an exercise types is imported from here::
 * ``AsyncPlan`` and its combinators: ``async_pure``, ``async_from_result``,
   ``async_lift``, ``async_bind``, ``async_map``, ``async_gather``, ``settle``,
   and ``describe_plan`` (a plan's nodes as a tree: a plan is data you can read);
+* retry and timeout policies as data: ``RetryPolicy``, ``TimeoutPolicy``,
+  ``ResilienceEnv``, ``async_with_resilience``, ``resilient_mapper``;
 * the capability protocols the core depends on: ``HttpClientCap``, ``DbCap``,
   ``EmbeddingCap``, ``ChunkStoreCap``;
 * the shell's drivers: ``perform_async`` (in async code), ``run_plan`` (a plan
@@ -30,13 +32,18 @@ imports the shell (:mod:`funcpipe_rag.infra`); only the shell drives plans.
 
 from funcpipe_rag.domain.effects.async_ import (
     AsyncPlan,
+    ResilienceEnv,
+    RetryPolicy,
+    TimeoutPolicy,
     async_bind,
     async_from_result,
     async_gather,
     async_lift,
     async_map,
     async_pure,
+    async_with_resilience,
     describe_plan,
+    resilient_mapper,
     settle,
 )
 from funcpipe_rag.domain.effects.io_plan import IOPlan, io_bind, io_delay, io_from_result, io_map, io_pure
@@ -56,7 +63,10 @@ __all__ = [
     "HttpClientCap",
     "IOPlan",
     "Ok",
+    "ResilienceEnv",
     "Result",
+    "RetryPolicy",
+    "TimeoutPolicy",
     "assert_never",
     "async_bind",
     "async_from_result",
@@ -64,6 +74,7 @@ __all__ = [
     "async_lift",
     "async_map",
     "async_pure",
+    "async_with_resilience",
     "describe_plan",
     "io_bind",
     "io_delay",
@@ -72,6 +83,7 @@ __all__ = [
     "io_pure",
     "perform",
     "perform_async",
+    "resilient_mapper",
     "run_plan",
     "run_sync",
     "settle",

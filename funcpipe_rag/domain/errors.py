@@ -82,6 +82,14 @@ RETRYABLE_CODES: frozenset[ErrorCode] = frozenset(
 """Failures that may go away if the same request is sent again later."""
 
 
+RETRY_AFTER_MS = "retry_after_ms"
+"""The ``ctx`` key of an error that says how long to wait before asking again, in milliseconds.
+
+Adapters set it from an HTTP ``Retry-After`` header (429, 503); a retry
+policy (:class:`funcpipe_rag.RetryPolicy`) does not try again sooner, up to
+its cap."""
+
+
 def is_retryable(info: ErrInfo) -> bool:
     """Whether sending the same request again could succeed (see :data:`RETRYABLE_CODES`)."""
     return info.code in RETRYABLE_CODES

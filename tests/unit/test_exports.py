@@ -31,6 +31,7 @@ PUBLIC_API = {
     "IOPlan", "Ok", "Result", "assert_never", "async_bind", "async_from_result", "async_gather",
     "async_lift", "async_map", "async_pure", "describe_plan", "io_bind", "io_delay", "io_from_result",
     "io_map", "io_pure", "perform", "perform_async", "run_plan", "run_sync", "settle",
+    "ResilienceEnv", "RetryPolicy", "TimeoutPolicy", "async_with_resilience", "resilient_mapper",
 }  # fmt: skip
 
 TESTING_API = {
@@ -40,6 +41,13 @@ TESTING_API = {
     "RawLambda", "Strata", "Then", "VirtualTimeLoop", "WRONG", "Wrong", "bind_law_properties", "chain",
     "codes", "fn_specs", "law_property", "measure", "plan_specs", "pure_fns", "reproducible", "returning",
     "run_virtual", "small_ints", "use_profile", "with_parts",
+    # Cores 4 and 5: resilient plans under test, the course's fake-time helpers
+    "CANCELLED", "COURSE_SLIPS", "PATHS", "RESILIENCE_PROPERTIES", "SCENARIO_STRATA", "WRONG_RESILIENCE",
+    "Attempt", "Backoff", "FakeClock", "FakeSleeper", "PolicySpec", "Reply", "ResilienceProperty", "RunFacts",
+    "Scenario", "ScriptedStep", "Slips", "StepCall", "Trace", "TraceRecorder", "WrongResilience",
+    "closure_with_resilience", "expected_delays_ms", "fail_with", "make_fake_timeout_ctx",
+    "make_test_resilience_env", "outcome_code", "path_of", "policies", "replies", "resilience_properties",
+    "resilience_property", "run_scenario", "scenarios", "succeed",
 }  # fmt: skip
 
 
@@ -70,10 +78,19 @@ def test_the_course_module_paths_name_the_same_objects() -> None:
         async_map,
         async_pure,
     )
+    from funcpipe_rag.domain.effects.async_.resilience import (
+        ResilienceEnv,
+        RetryPolicy,
+        TimeoutPolicy,
+        async_with_resilience,
+        resilient_mapper,
+    )
     from funcpipe_rag.infra.adapters.async_runtime import perform_async
     from funcpipe_rag.result.types import Err, ErrInfo, Ok, Result, assert_never
 
     same = {
+        "RetryPolicy": RetryPolicy, "TimeoutPolicy": TimeoutPolicy, "ResilienceEnv": ResilienceEnv,
+        "async_with_resilience": async_with_resilience, "resilient_mapper": resilient_mapper,
         "async_bind": async_bind, "async_lift": async_lift, "async_map": async_map, "async_pure": async_pure,
         "async_gather": async_gather, "perform_async": perform_async, "Err": Err, "ErrInfo": ErrInfo,
         "Ok": Ok, "assert_never": assert_never,

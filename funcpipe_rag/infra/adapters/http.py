@@ -24,6 +24,10 @@ connection refused, reset, or broken  NETWORK
 a 2xx whose body is not a JSON object SERVICE
 ==================================== ============
 
+A 429 or 503 that carries a ``Retry-After`` header keeps the wait it asks for
+as data: ``ctx={"retry_after_ms": ...}`` (:data:`~funcpipe_rag.domain.errors.RETRY_AFTER_MS`),
+which :class:`funcpipe_rag.RetryPolicy` honours.
+
 Nothing raises out of :meth:`HttpJsonClient.get_json` except cancellation
 (``asyncio.CancelledError`` must reach the task that is being cancelled) and
 programming errors of the caller, such as a URL that is not a ``str``.
@@ -31,11 +35,13 @@ programming errors of the caller, such as a URL that is not a ``str``.
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 import httpx
 
-from funcpipe_rag.domain.errors import ErrorCode, code_for_status
+from funcpipe_rag.domain.errors import RETRY_AFTER_MS, ErrorCode, code_for_status
 from funcpipe_rag.domain.ports import JsonObject
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
@@ -52,6 +58,29 @@ def _transport_error(exc: Exception, path: tuple[str | int, ...]) -> ErrInfo:
     return ErrInfo.from_exception(exc, code=ErrorCode.SERVICE, path=path)
 
 
+def retry_after_ms(response: httpx.Response) -> float | None:
+    """The wait a ``Retry-After`` header asks for, in milliseconds; ``None`` without a usable one.
+
+    The header is either a number of seconds (``Retry-After: 2``) or an HTTP
+    date, read relative to the response's own ``Date`` header (or to now
+    when it has none). A date in the past means "now" (0).
+    """
+    text = response.headers.get("retry-after", "").strip()
+    if not text:
+        return None
+    if text.isdigit():
+        return int(text) * 1000.0
+    try:
+        when = parsedate_to_datetime(text)
+        sent = parsedate_to_datetime(response.headers["date"]) if "date" in response.headers else None
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        return None
+    now = sent if sent is not None and sent.tzinfo is not None else datetime.now(UTC)
+    return max(0.0, (when - now).total_seconds() * 1000.0)
+
+
 def _status_error(response: httpx.Response, path: tuple[str | int, ...]) -> ErrInfo | None:
     code = code_for_status(response.status_code)
     if code is None:
@@ -60,7 +89,9 @@ def _status_error(response: httpx.Response, path: tuple[str | int, ...]) -> ErrI
         return ErrInfo(code, f"no resource at {path[-1]}", path=path)
     detail = response.text.strip().replace("\n", " ")[:200]
     message = f"HTTP {response.status_code} {response.reason_phrase}" + (f": {detail}" if detail else "")
-    return ErrInfo(code, message, path=path)
+    wait = retry_after_ms(response) if code in (ErrorCode.RATE_LIMIT, ErrorCode.TRANSIENT) else None
+    # The wait travels as data: a retry policy reads it from ctx (RETRY_AFTER_MS).
+    return ErrInfo(code, message, path=path, ctx=None if wait is None else {RETRY_AFTER_MS: wait})
 
 
 async def request_json(
