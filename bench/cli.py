@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from bench import common, gather, grading, notebooks, plans, streams
+from bench import common, gather, grading, notebooks, plans, resilience, streams
 from bench.common import Settings, Table, fmt_met, fmt_ratio
 
 HERE = Path(__file__).resolve().parent
@@ -23,10 +23,11 @@ SECTIONS = {
     "plans": plans,
     "gather": gather,
     "streams": streams,
+    "resilience": resilience,
     "grading": grading,
     "notebooks": notebooks,
 }
-QUICK_SECTIONS = frozenset({"plans", "gather", "streams"})
+QUICK_SECTIONS = frozenset({"plans", "gather", "streams", "resilience"})
 ALIASES = {"grade": "grading", "plan": "plans", "notebook": "notebooks", "stream": "streams"}
 
 
@@ -139,6 +140,15 @@ def targets(results: dict[str, Any]) -> Table:
     s = results.get("streams")
     if s:
         t.add("streams", "flat memory 10^4 -> 10^6 items", s["status"], "n/a")
+    rs = results.get("resilience")
+    if rs:
+        for label, rows in rs["overhead"]["rows"].items():
+            t.add(f"retry overhead per attempt, {label}", "(context: x tenacity)",
+                  fmt_ratio(rows["library"]["ratio_to_tenacity"]), "n/a")
+        v = rs["virtual_rag"]
+        t.add("resilient RAG in virtual time", "minutes of logical time well under 1 s",
+              f"{v['logical_s'] / 60:.1f} min in {v['wall_s']['median']:.2f} s",
+              fmt_met(v["logical_s"] >= 60 and v["wall_s"]["median"] < 1.0))
     gr = results.get("grading")
     if gr:
         if gr["status"] == "ok":

@@ -45,5 +45,7 @@ positive = bounded(float, "a number", 0.0, above=True)
 """A number greater than 0."""
 positive_int = bounded(int, "an integer", 1)
 """An integer of at least 1."""
+non_negative_int = bounded(int, "an integer", 0)
+"""An integer of at least 0 (a count that may be none, such as ``--retry``)."""
 port_number = bounded(int, "a port number", 0, 65535)
 """A TCP port, or 0 for any free one."""

@@ -24,10 +24,14 @@ from dataclasses import dataclass
 from funcpipe_rag.domain.chunk_ids import chunk_label
 from funcpipe_rag.domain.effects.async_ import (
     AsyncPlan,
+    ResilienceEnv,
+    RetryPolicy,
+    TimeoutPolicy,
     async_bind,
     async_gather,
     async_lift,
     async_map,
+    async_with_resilience,
     settle,
 )
 from funcpipe_rag.domain.ports import ChunkStoreCap, EmbeddingCap
@@ -102,6 +106,10 @@ def ingest_chunks(
     embedder: EmbeddingCap,
     store: ChunkStoreCap,
     concurrency: int,
+    *,
+    retry: RetryPolicy | None = None,
+    timeout: TimeoutPolicy | None = None,
+    env: ResilienceEnv | None = None,
 ) -> AsyncPlan[IngestReport]:
     """Describe embedding every chunk (at most ``concurrency`` at a time), deduplicating, and upserting.
 
@@ -110,9 +118,21 @@ def ingest_chunks(
     and the other chunks carry on. The surviving chunks are written in one
     ``upsert_chunks`` call; if it fails, they are all listed with its error.
     Running the plan again writes no new rows for chunks already stored.
+
+    With ``retry`` and/or ``timeout``, each chunk's embedding is its own
+    resilient plan (:func:`~funcpipe_rag.async_with_resilience`): a chunk that
+    still fails is listed with its last attempt's code and, in ``ctx``, the
+    attempts it took. Embedding is a read, so retrying it is safe.
     """
     frozen = tuple(chunks)
-    embed_all = async_gather([settle(embed_chunk(c, embedder)) for c in frozen], concurrency=concurrency)
+
+    def embed(chunk: ChunkWithoutEmbedding) -> AsyncPlan[EmbeddedChunk]:
+        plan = embed_chunk(chunk, embedder)
+        if retry is None and timeout is None:
+            return plan
+        return async_with_resilience(plan, retry or RetryPolicy(1), timeout, env)
+
+    embed_all = async_gather([settle(embed(c)) for c in frozen], concurrency=concurrency)
 
     def write(outcomes: list[Result[EmbeddedChunk, ErrInfo]]) -> AsyncPlan[IngestReport]:
         embedded = [out.value for out in outcomes if isinstance(out, Ok)]

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from funcpipe_rag.cli_args import non_negative, port_number, positive, positive_int, rate
+from funcpipe_rag.cli_args import non_negative, non_negative_int, port_number, positive, positive_int, rate
 
 PROG = "funcpipe"
 
@@ -74,6 +74,8 @@ def _demo_rag(args: argparse.Namespace) -> int:
         top_k=args.top_k,
         timeout=args.timeout,
         progress=args.progress,
+        retry=args.retry,
+        timeout_ms=args.timeout_ms,
     )
     try:
         return run_rag_demo(opts, sys.stdout, sys.stderr).exit_code
@@ -118,6 +120,10 @@ def register(sub: Any) -> None:
     rag.add_argument("--limit", type=positive_int, default=None, help="use only the first N documents")
     rag.add_argument("--top-k", type=positive_int, default=5, help="how many chunks answer the query")
     rag.add_argument("--timeout", type=positive, default=2.0, help="client timeout per request, seconds")
+    rag.add_argument("--retry", type=non_negative_int, default=0, metavar="N",
+                     help="retry a failed embedding up to N times (backoff, jitter, Retry-After honoured)")
+    rag.add_argument("--timeout-ms", type=positive, default=None, metavar="T",
+                     help="cancel an embedding attempt after T ms; it counts as TIMEOUT (and may be retried)")
     rag.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show the progress bar (default: only on a terminal)")
     rag.set_defaults(run=_demo_rag)

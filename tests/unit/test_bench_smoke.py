@@ -17,11 +17,13 @@ bench_cli = importlib.import_module("bench.cli")
 
 def test_quick_benchmarks_run_and_write_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "results.json"
-    argv = ["--quick", "--only", "plans,gather,streams", "--reps", "1", "--quiet", "--output", str(out)]
+    argv = ["--quick", "--only", "plans,gather,streams,resilience", "--reps", "1", "--quiet"]
+    argv += ["--output", str(out)]
     argv += ["--plot", str(tmp_path / "plot.png")]
     assert bench_cli.main(argv) == 0
     results = json.loads(out.read_text())
-    assert set(results) >= {"meta", "plans", "gather", "streams"}
+    assert set(results) >= {"meta", "plans", "gather", "streams", "resilience"}
+    assert results["resilience"]["virtual_rag"]["logical_s"] >= 60
     assert results["plans"]["deepest"]["library left"]["failure"] is None
     assert results["plans"]["deepest"]["closure left"]["failure"] == "RecursionError"
     assert all(sc["rows"]["library"]["target"]["live_tasks_met"] for sc in results["gather"]["scenarios"])

@@ -14,7 +14,7 @@ import httpx
 from tqdm import tqdm
 
 from funcpipe_rag.domain.chunk_ids import chunk_label
-from funcpipe_rag.domain.errors import is_retryable
+from funcpipe_rag.domain.effects.async_ import RetryPolicy, TimeoutPolicy, async_with_resilience
 from funcpipe_rag.domain.ingest import IngestReport, ingest_chunks
 from funcpipe_rag.domain.ports import EmbeddingCap, Vector
 from funcpipe_rag.domain.search import Hit, search
@@ -28,7 +28,7 @@ from funcpipe_rag.rag import DEFAULT_DIM, ChunkWithoutEmbedding, RagEnv, RawDoc,
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
 DEFAULT_QUERY = "parse command-line arguments"
-QUERY_ATTEMPTS = 4
+QUERY_RETRY = RetryPolicy(max_attempts=4, backoff_base_ms=50, max_backoff_ms=2_000)
 
 CorpusChoice: TypeAlias = Literal["snapshot", "stdlib"] | Path
 """``"snapshot"`` (the packaged snapshot, the default), ``"stdlib"`` (this Python's own
@@ -51,6 +51,13 @@ class RagOptions:
     timeout: float = 2.0
     chunk_size: int = 400
     progress: bool | None = None  # None: show the bar only on a terminal
+    retry: int = 0  # retries per chunk after its first attempt (0: none)
+    timeout_ms: float | None = None  # per-attempt deadline of the retry policy (None: none)
+
+    def policies(self) -> tuple[RetryPolicy | None, TimeoutPolicy | None]:
+        """The retry and timeout policies ``--retry`` and ``--timeout-ms`` ask for."""
+        retry = RetryPolicy(self.retry + 1, backoff_base_ms=100, max_backoff_ms=2_000) if self.retry else None
+        return retry, (TimeoutPolicy(self.timeout_ms) if self.timeout_ms is not None else None)
 
 
 @dataclass
@@ -65,6 +72,7 @@ class RagOutcome:
     max_in_flight: int
     elapsed: float
     service_failures: dict[str, int] = field(default_factory=dict)
+    requests: int = 0  # embedding requests sent, retries included
 
     @property
     def exit_code(self) -> int:
@@ -83,12 +91,14 @@ class MeteredEmbedder:
         self._inner = inner
         self._on_done = on_done
         self.probe = InFlight()
+        self.requests = 0
 
     @property
     def model_name(self) -> str:
         return self._inner.model_name
 
     async def embed(self, text: str) -> Result[Vector, ErrInfo]:
+        self.requests += 1
         try:
             with self.probe:
                 return await self._inner.embed(text)
@@ -158,23 +168,30 @@ async def _rag(
     ):
         embedder = HttpEmbedder(client, model_name(DEFAULT_DIM))
         with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=_no_bar(opts)) as bar:
-            metered = MeteredEmbedder(embedder, lambda: bar.update(1))
-            plan = ingest_chunks(chunks, metered, store, opts.concurrency)
+            metered = MeteredEmbedder(embedder, lambda: bar.update(1))  # one tick per request sent
+            retry, timeout = opts.policies()
+            plan = ingest_chunks(chunks, metered, store, opts.concurrency, retry=retry, timeout=timeout)
             started = time.perf_counter()
             ran = await perform_async(plan)
             elapsed = time.perf_counter() - started
         report = ran.unwrap()  # ingest_chunks settles every chunk: its plan always succeeds
 
-        query_plan = search(opts.query, embedder, store, opts.top_k)
+        # Answering reads only: safe to retry after a retryable failure (Retry-After honoured).
+        query_plan = async_with_resilience(search(opts.query, embedder, store, opts.top_k), QUERY_RETRY)
         hits = await perform_async(query_plan)
-        for _ in range(QUERY_ATTEMPTS - 1):  # the same plan value, replayed after a retryable failure
-            if isinstance(hits, Ok) or not is_retryable(hits.error):
-                break
-            hits = await perform_async(query_plan)
 
         stored = await store.all_chunks()
         rows = len(stored.value) if isinstance(stored, Ok) else -1
-    return RagOutcome(len(docs), bad, report, hits, rows, metered.probe.max_in_flight, elapsed)
+    return RagOutcome(len(docs), bad, report, hits, rows, metered.probe.max_in_flight, elapsed,
+                      requests=metered.requests)
+
+
+def _resilience(opts: RagOptions) -> str:
+    retry, timeout = opts.policies()
+    if retry is None and timeout is None:
+        return "no retries, no deadline"
+    tries = f"up to {retry.max_attempts} attempts per chunk" if retry is not None else "one attempt per chunk"
+    return tries + (f", {timeout.timeout_ms:g} ms each" if timeout is not None else "")
 
 
 def _no_bar(opts: RagOptions) -> bool | None:
@@ -195,6 +212,7 @@ def _print_summary(outcome: RagOutcome, opts: RagOptions, out: TextIO, err: Text
         ("failures by code", ", ".join(f"{c} {n}" for c, n in by_code.items()) or "none"),
         ("throughput", f"{rate:.1f} chunks/s ({outcome.elapsed:.2f} s)"),
         ("largest in flight", f"{outcome.max_in_flight} (limit {opts.concurrency})"),
+        ("embed requests", f"{outcome.requests} ({_resilience(opts)})"),
         ("rows in database", f"{outcome.rows}"),
     ]
     if outcome.bad_lines:
