@@ -21,7 +21,9 @@ works on this machine and every report names it:
     (``funcpipe-sandbox``, created by the Gradescope ``setup.sh``), in its
     own session; at the end every process of that user is killed and its
     files in the shared temporary folders removed. Only one grading at a time
-    uses the user (a lock file serialises them).
+    uses the user (a lock file serialises them). What every user may read, the
+    network, and the other exercises' processes of the same grading remain
+    within its reach.
 ``limits only``
     Anywhere else (macOS, no ``bwrap``): a new session, a scratch copy and
     the resource limits, as before.
