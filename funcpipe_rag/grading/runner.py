@@ -347,18 +347,13 @@ class Child:
         log = _log_fd()
         cpu = math.ceil(budget) + 5
         scratch: Path | None = None
-        nproc = 0
-        if boundary.kind == "bubblewrap":
-            if os.geteuid() != 0:
-                nproc = sandbox.count_processes(os.geteuid()) + sandbox.NPROC
-        elif boundary.kind == "uid":
-            nproc = sandbox.NPROC
-        elif sys.platform.startswith("linux") and os.geteuid() != 0:
-            nproc = sandbox.count_processes(os.geteuid()) + sandbox.NPROC
+        # the process-count limit counts every process of the child's user; root is exempt from it
+        runs_as = boundary.uid if boundary.uid is not None else os.geteuid()
+        nproc = 0 if runs_as == 0 else sandbox.count_processes(runs_as) + sandbox.NPROC
         command = [sandbox.python(), "-m", "funcpipe_rag.grading.child", "--fd", str(child_sock.fileno()),
                    "--snapshot-fd", str(snap_fd), "--memory-mb", str(limits.memory_mb),
                    "--cpu-seconds", str(cpu), "--fsize-mb", str(sandbox.FSIZE_MB), "--nproc", str(nproc)]
-        kwargs: dict[str, Any] = {}
+        kwargs: dict[str, Any] = sandbox.run_as(boundary)
         if boundary.kind == "bubblewrap":
             env = sandbox.child_env("/scratch", "/tmp")
             argv = [*sandbox.bwrap_args(boundary, hidden=hidden, env=env), "--", *command]
@@ -367,11 +362,9 @@ class Child:
         else:
             scratch = Path(tempfile.mkdtemp(prefix="scratch-", dir=workdir))
             (scratch / "tmp").mkdir()
-            if boundary.kind == "uid":
-                assert boundary.uid is not None and boundary.gid is not None
+            if boundary.uid is not None and boundary.gid is not None:
                 for path in (scratch, scratch / "tmp"):
                     os.chown(path, boundary.uid, boundary.gid)
-                kwargs = {"user": boundary.uid, "group": boundary.gid, "extra_groups": []}
             argv = command
             popen_env = sandbox.child_env(str(scratch), str(scratch / "tmp"))
             cwd = str(scratch)

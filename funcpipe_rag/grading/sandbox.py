@@ -50,7 +50,7 @@ import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import funcpipe_rag
 
@@ -217,10 +217,14 @@ def bwrap_args(
             "--cap-drop", "ALL", "--clearenv"]
     if boundary.disable_userns:
         args.append("--disable-userns")
-    if os.geteuid() == 0:
+    if os.geteuid() == 0 and boundary.uid is None:  # as root with no user to run as: nobody inside
         args += ["--uid", "65534", "--gid", "65534"]
     for key, value in sorted((env or {}).items()):
         args += ["--setenv", key, value]
+    # the private folders first, so a Python installed under /tmp is bound on top of them, not hidden
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--size", str(SCRATCH_MB * 1024 * 1024), "--tmpfs", "/tmp",
+             "--size", str(SCRATCH_MB * 1024 * 1024), "--tmpfs", "/scratch"]
     args += ["--ro-bind", "/usr", "/usr"]
     for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
         path = Path("/") / top
@@ -238,10 +242,7 @@ def bwrap_args(
                 f"the Python installation at {path} contains {clash[0]}, which the submission must not see"
             )
         args += ["--ro-bind", str(path), str(path)]
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--size", str(SCRATCH_MB * 1024 * 1024), "--tmpfs", "/tmp",
-             "--size", str(SCRATCH_MB * 1024 * 1024), "--tmpfs", "/scratch",
-             "--chdir", "/scratch"]
+    args += ["--chdir", "/scratch"]
     return args
 
 
@@ -269,17 +270,37 @@ def _try_bubblewrap() -> tuple[Boundary | None, str]:
     if found is None:
         return None, "bubblewrap is not installed (Debian/Ubuntu: apt-get install bubblewrap)"
     why = ""
-    for disable in (True, False):
-        boundary = Boundary("bubblewrap", bwrap=found, disable_userns=disable)
-        try:
-            cmd = [*bwrap_args(boundary, env={"PATH": "/usr/bin:/bin"}), "--", python(), *_QUICK_PROBE]
-        except SandboxError as exc:
-            return None, str(exc)
-        reason = _probe(cmd)
-        if reason is None:
-            return boundary, ""
-        why = reason
+    # As root, bubblewrap runs as the dedicated user when it can: then the process-count limit
+    # applies too (the kernel does not enforce it for root, not even inside a user namespace).
+    users = [_dedicated_user(), None] if os.geteuid() == 0 else [None]
+    for user in users:
+        for disable in (True, False):
+            boundary = Boundary("bubblewrap", bwrap=found, disable_userns=disable,
+                                uid=user[0] if user else None, gid=user[1] if user else None)
+            try:
+                cmd = [*bwrap_args(boundary, env={"PATH": "/usr/bin:/bin"}), "--", python(), *_QUICK_PROBE]
+            except SandboxError as exc:
+                return None, str(exc)
+            reason = _probe(cmd, **run_as(boundary))
+            if reason is None:
+                return boundary, ""
+            why = reason
     return None, f"bubblewrap does not work here ({why})"
+
+
+def _dedicated_user() -> tuple[int, int] | None:
+    try:
+        entry = pwd.getpwnam(sandbox_user())
+    except KeyError:
+        return None
+    return None if entry.pw_uid == 0 else (entry.pw_uid, entry.pw_gid)
+
+
+def run_as(boundary: Boundary) -> dict[str, Any]:
+    """``subprocess`` keywords that start the child (or bubblewrap) as the boundary's user, if it has one."""
+    if boundary.uid is None or boundary.gid is None:
+        return {}
+    return {"user": boundary.uid, "group": boundary.gid, "extra_groups": []}
 
 
 def sandbox_user() -> str:
@@ -290,15 +311,12 @@ def _try_uid() -> tuple[Boundary | None, str]:
     if not hasattr(os, "geteuid") or os.geteuid() != 0:
         return None, "a dedicated user needs the grader to run as root"
     name = sandbox_user()
-    try:
-        entry = pwd.getpwnam(name)
-    except KeyError:
-        return None, f"there is no user {name!r} (Gradescope's setup.sh creates it: useradd --system {name})"
-    if entry.pw_uid == 0:
-        return None, f"the user {name!r} is root"
-    boundary = Boundary("uid", uid=entry.pw_uid, gid=entry.pw_gid)
-    reason = _probe([python(), "-c", _PROBE_CODE], user=entry.pw_uid, group=entry.pw_gid,
-                    extra_groups=[], cwd="/", env={"PATH": "/usr/bin:/bin"})
+    user = _dedicated_user()
+    if user is None:
+        return None, (f"there is no unprivileged user {name!r} (Gradescope's setup.sh creates it: "
+                      f"useradd --system {name})")
+    boundary = Boundary("uid", uid=user[0], gid=user[1])
+    reason = _probe([python(), "-c", _PROBE_CODE], cwd="/", env={"PATH": "/usr/bin:/bin"}, **run_as(boundary))
     if reason is not None:
         return None, f"the user {name!r} cannot run {python()} ({reason})"
     return boundary, ""
