@@ -46,12 +46,12 @@ DEFAULT_MODULES: tuple[str, ...] = (
 )
 
 
-def _module_docs(name: str, submodules: bool) -> Iterator[RawDoc]:
+def _module_docs(name: str) -> Iterator[RawDoc]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         module = importlib.import_module(name)
     # A package's submodules are part of it: asyncio.gather is defined in asyncio.tasks.
-    is_package = submodules and hasattr(module, "__path__")
+    is_package = hasattr(module, "__path__")
     doc = inspect.getdoc(module)
     if doc:
         yield RawDoc(doc_id=name, title=name, text=doc)
@@ -69,22 +69,19 @@ def _module_docs(name: str, submodules: bool) -> Iterator[RawDoc]:
             yield RawDoc(doc_id=f"{name}.{attr}", title=f"{name}.{attr}", text=text)
 
 
-def stdlib_corpus(
-    modules: Sequence[str] = DEFAULT_MODULES, limit: int | None = None, *, submodules: bool = False
-) -> list[RawDoc]:
+def stdlib_corpus(modules: Sequence[str] = DEFAULT_MODULES, limit: int | None = None) -> list[RawDoc]:
     """Documents made from the docstrings of ``modules`` and their public classes and functions.
 
     Deterministic for a given Python version, and different from one version
-    to the next: modules in the given order, members sorted by name. With
-    ``submodules``, a package's public members defined in its submodules count
-    too (``asyncio.gather``, defined in ``asyncio.tasks``); the snapshot and
-    ``--corpus stdlib`` use them. ``limit`` keeps only the first ``limit``
-    documents. Use :func:`snapshot_corpus` wherever the result must not depend
-    on the Python that runs it.
+    to the next: modules in the given order, members sorted by name; a
+    package's public members defined in its submodules count as the
+    package's (``asyncio.gather``, defined in ``asyncio.tasks``). ``limit``
+    keeps only the first ``limit`` documents. Use :func:`snapshot_corpus`
+    wherever the result must not depend on the Python that runs it.
     """
     docs: list[RawDoc] = []
     for name in modules:
-        for doc in _module_docs(name, submodules):
+        for doc in _module_docs(name):
             docs.append(doc)
             if limit is not None and len(docs) >= limit:
                 return docs

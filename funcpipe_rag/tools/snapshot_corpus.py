@@ -44,7 +44,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m funcpipe_rag.tools.snapshot_corpus", description=__doc__)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help=f"default {DEFAULT_OUTPUT}")
     args = parser.parse_args(argv)
-    docs = stdlib_corpus(submodules=True)
+    docs = stdlib_corpus()
     data = corpus_jsonl(docs)
     args.output.write_bytes(data)
     print(f"wrote {args.output}")

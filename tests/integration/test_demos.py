@@ -111,7 +111,7 @@ def test_demo_rag_reads_the_live_standard_library_on_request(
     assert main(args) == 0
     corpus = _summary(capsys.readouterr().out, "corpus")
     live = f"live Python {platform.python_version()} standard library docstrings (they vary by version)"
-    chunks = len(list(gen_clean_and_chunk(stdlib_corpus(limit=3, submodules=True), RagEnv())))
+    chunks = len(list(gen_clean_and_chunk(stdlib_corpus(limit=3), RagEnv())))
     assert corpus == f"{live}: 3 documents, {chunks} chunks"
 
 

@@ -126,7 +126,7 @@ def load_corpus(choice: CorpusChoice, limit: int | None = None) -> tuple[list[Ra
         return snapshot_corpus(limit), [], fixed
     if choice == "stdlib":
         live = f"live Python {platform.python_version()} standard library docstrings (they vary by version)"
-        return stdlib_corpus(limit=limit, submodules=True), [], live
+        return stdlib_corpus(limit=limit), [], live
     docs, bad = read_corpus(choice, limit)
     return docs, bad, str(choice)
 
