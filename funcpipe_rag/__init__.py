@@ -11,10 +11,18 @@ Everything a lesson or an exercise types is imported from here::
   and ``describe_plan`` (a plan's nodes as a tree: a plan is data you can read);
 * retry and timeout policies as data: ``RetryPolicy``, ``TimeoutPolicy``,
   ``ResilienceEnv``, ``async_with_resilience``, ``resilient_mapper``;
+* ``AsyncGen`` (streams) and theirs: ``async_gen_return``,
+  ``async_gen_from_list``, ``async_gen_from_iter``, ``async_gen_map``,
+  ``async_gen_map_action``, ``async_gen_and_then`` (``async_gen_flat_map``),
+  ``lift_async_item``, ``async_gen_using``;
+* the lifts of the synchronous core: ``lift_sync``,
+  ``lift_sync_with_executor``, ``lift_sync_gen_with_executor``;
 * the capability protocols the core depends on: ``HttpClientCap``, ``DbCap``,
   ``EmbeddingCap``, ``ChunkStoreCap``;
 * the shell's drivers: ``perform_async`` (in async code), ``run_plan`` (a plan
-  from synchronous code, also inside a running loop), ``run_sync``;
+  from synchronous code, also inside a running loop), ``run_sync``, and for
+  streams ``stream_items`` (always closes the run), ``collect_stream``,
+  ``run_stream``;
 * the Module 7 recap: ``IOPlan``, ``io_pure``, ``io_from_result``,
   ``io_delay``, ``io_bind``, ``io_map`` and its driver ``perform``.
 
@@ -31,6 +39,7 @@ imports the shell (:mod:`funcpipe_rag.infra`); only the shell drives plans.
 """
 
 from funcpipe_rag.domain.effects.async_ import (
+    AsyncGen,
     AsyncPlan,
     ResilienceEnv,
     RetryPolicy,
@@ -38,21 +47,42 @@ from funcpipe_rag.domain.effects.async_ import (
     async_bind,
     async_from_result,
     async_gather,
+    async_gen_and_then,
+    async_gen_flat_map,
+    async_gen_from_iter,
+    async_gen_from_list,
+    async_gen_map,
+    async_gen_map_action,
+    async_gen_return,
+    async_gen_using,
     async_lift,
     async_map,
     async_pure,
     async_with_resilience,
     describe_plan,
     resilient_mapper,
+    lift_async_item,
+    lift_sync,
+    lift_sync_gen_with_executor,
+    lift_sync_with_executor,
     settle,
 )
 from funcpipe_rag.domain.effects.io_plan import IOPlan, io_bind, io_delay, io_from_result, io_map, io_pure
 from funcpipe_rag.domain.errors import ErrorCode
 from funcpipe_rag.domain.ports import ChunkStoreCap, DbCap, EmbeddingCap, HttpClientCap
-from funcpipe_rag.infra.runtime import perform, perform_async, run_plan, run_sync
+from funcpipe_rag.infra.runtime import (
+    collect_stream,
+    perform,
+    perform_async,
+    run_plan,
+    run_stream,
+    run_sync,
+    stream_items,
+)
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result, assert_never
 
 __all__ = [
+    "AsyncGen",
     "AsyncPlan",
     "ChunkStoreCap",
     "DbCap",
@@ -71,21 +101,36 @@ __all__ = [
     "async_bind",
     "async_from_result",
     "async_gather",
+    "async_gen_and_then",
+    "async_gen_flat_map",
+    "async_gen_from_iter",
+    "async_gen_from_list",
+    "async_gen_map",
+    "async_gen_map_action",
+    "async_gen_return",
+    "async_gen_using",
     "async_lift",
     "async_map",
     "async_pure",
     "async_with_resilience",
+    "collect_stream",
     "describe_plan",
     "io_bind",
     "io_delay",
     "io_from_result",
     "io_map",
     "io_pure",
+    "lift_async_item",
+    "lift_sync",
+    "lift_sync_gen_with_executor",
+    "lift_sync_with_executor",
     "perform",
     "perform_async",
     "resilient_mapper",
     "run_plan",
+    "run_stream",
     "run_sync",
     "settle",
+    "stream_items",
 ]
 __version__ = "0.8.0"

@@ -18,7 +18,7 @@ def _check_isolation(args: argparse.Namespace) -> int:
     if found:
         print(f"interpreter isolation: {len(found)} violation(s)", file=sys.stderr)
         return 1
-    print("interpreter isolation: ok (core code never drives a plan)")
+    print("interpreter isolation: ok (core code never drives a plan; rag/ stays synchronous)")
     return 0
 
 

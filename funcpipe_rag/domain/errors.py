@@ -28,7 +28,7 @@ VALIDATION  a record or input line is malformed
 Boundary code (an exception that a boundary deliberately turned into a value):
 
 ========== ==========================================================
-UNEXPECTED  a wrapped call raised (``io_delay``); the message names the exception
+UNEXPECTED  a wrapped call raised (``io_delay``, the ``lift_sync`` lifts); the message names the exception
 ========== ==========================================================
 
 The taxonomy is closed: every ``ErrInfo`` the library builds takes its code

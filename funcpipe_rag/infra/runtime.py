@@ -4,7 +4,11 @@
   (the course imports it from ``funcpipe_rag.infra.adapters.async_runtime``);
 * :func:`run_plan` runs one from synchronous code, :func:`run_sync` any
   coroutine function, also from inside a running loop (a notebook cell);
-* :func:`perform` runs a synchronous ``IOPlan`` (Module 7).
+* :func:`perform` runs a synchronous ``IOPlan`` (Module 7);
+* :func:`stream_items` lends the items of one run of an ``AsyncGen`` and
+  always closes the run (``contextlib.aclosing``), :func:`collect_stream`
+  collects them (all, or the first ``limit``), :func:`run_stream` does that
+  from synchronous code.
 
 Only shells (command-line entry points, notebooks, tests, servers) import
 this module; ``funcpipe_rag.domain`` never does, and the interpreter-isolation
@@ -16,15 +20,17 @@ from __future__ import annotations
 import asyncio
 import inspect
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import aclosing, asynccontextmanager, nullcontext
 from typing import Any, TypeVar
 
 from funcpipe_rag.domain.effects.async_._interpreter import interpret
 from funcpipe_rag.domain.effects.async_.plan import AsyncPlan
+from funcpipe_rag.domain.effects.async_.stream import AsyncGen, StreamRun
 from funcpipe_rag.domain.effects.io_plan import IOPlan
 from funcpipe_rag.result import ErrInfo, Result
 
-__all__ = ["perform", "perform_async", "run_plan", "run_sync"]
+__all__ = ["collect_stream", "perform", "perform_async", "run_plan", "run_stream", "run_sync", "stream_items"]
 
 A = TypeVar("A")
 T = TypeVar("T")
@@ -102,3 +108,68 @@ def run_plan(plan: AsyncPlan[A]) -> Result[A, ErrInfo]:
 def perform(plan: IOPlan[A]) -> Result[A, ErrInfo]:
     """Run the synchronous ``IOPlan`` ``plan`` now and return its result (Module 7's interpreter)."""
     return plan()
+
+
+@asynccontextmanager
+async def stream_items(stream: AsyncGen[A]) -> AsyncIterator[AsyncIterator[Result[A, ErrInfo]]]:
+    """Start one run of ``stream`` and lend its items; the run is closed when the block exits.
+
+    ::
+
+        async with stream_items(chunks) as items:
+            async for item in items:
+                if done_with(item):
+                    break          # the run is closed here, every resource released
+
+    However the block ends — the items run out, ``break``, an exception,
+    cancellation — the run is closed before the block is left
+    (``contextlib.aclosing``), so every operator releases what it holds then,
+    not when the garbage collector finds it.
+    """
+    if not callable(stream):
+        raise TypeError(
+            f"stream_items expects an AsyncGen (a zero-argument callable), got {type(stream).__name__}; "
+            "pass the stream itself, not stream()"
+        )
+    run = stream()
+    if not hasattr(run, "__anext__"):
+        raise TypeError(f"the stream returned {type(run).__name__}, not an async iterator")
+    closing: Any = aclosing(run) if hasattr(run, "aclose") else nullcontext(run)
+    async with closing as items:
+        yield items
+
+
+def _check_limit(limit: int | None) -> None:
+    if limit is None:
+        return
+    if isinstance(limit, bool) or not isinstance(limit, int):
+        raise TypeError(f"limit must be an int or None, got {type(limit).__name__}")
+    if limit < 0:
+        raise ValueError(f"limit must not be negative, got {limit}; use None for every item")
+
+
+async def collect_stream(stream: AsyncGen[A], *, limit: int | None = None) -> list[Result[A, ErrInfo]]:
+    """Run ``stream`` and return its items, ``Ok`` and ``Err`` alike, in order.
+
+    With ``limit``, stop after that many items: nothing more is pulled, and
+    the run is closed at once. Exceptions raised in the stream propagate
+    after the run has closed.
+    """
+    _check_limit(limit)
+    out: list[Result[A, ErrInfo]] = []
+    if limit == 0:
+        return out
+    async with stream_items(stream) as items:
+        if isinstance(items, StreamRun):
+            return await items.collect(limit)  # the interpreter's own loop: no coroutine per item
+        async for item in items:
+            out.append(item)
+            if limit is not None and len(out) >= limit:
+                break
+    return out
+
+
+def run_stream(stream: AsyncGen[A], *, limit: int | None = None) -> list[Result[A, ErrInfo]]:
+    """:func:`collect_stream` from synchronous code (a script, a test, a Hypothesis property)."""
+    _check_limit(limit)
+    return run_sync(lambda: collect_stream(stream, limit=limit))

@@ -27,10 +27,14 @@ ROOT = workbook_root()
 assert ROOT is not None, "the tests run from a checkout"
 
 PUBLIC_API = {
-    "AsyncPlan", "ChunkStoreCap", "DbCap", "EmbeddingCap", "Err", "ErrInfo", "ErrorCode", "HttpClientCap",
-    "IOPlan", "Ok", "Result", "assert_never", "async_bind", "async_from_result", "async_gather",
-    "async_lift", "async_map", "async_pure", "describe_plan", "io_bind", "io_delay", "io_from_result",
-    "io_map", "io_pure", "perform", "perform_async", "run_plan", "run_sync", "settle",
+    "AsyncGen", "AsyncPlan", "ChunkStoreCap", "DbCap", "EmbeddingCap", "Err", "ErrInfo", "ErrorCode",
+    "HttpClientCap", "IOPlan", "Ok", "Result", "assert_never", "async_bind", "async_from_result",
+    "async_gather", "async_gen_and_then", "async_gen_flat_map", "async_gen_from_iter", "async_gen_from_list",
+    "async_gen_map", "async_gen_map_action", "async_gen_return", "async_gen_using", "async_lift",
+    "async_map", "async_pure", "collect_stream", "describe_plan", "io_bind", "io_delay", "io_from_result",
+    "io_map", "io_pure", "lift_async_item", "lift_sync", "lift_sync_gen_with_executor",
+    "lift_sync_with_executor", "perform", "perform_async", "run_plan", "run_stream", "run_sync", "settle",
+    "stream_items",
     "ResilienceEnv", "RetryPolicy", "TimeoutPolicy", "async_with_resilience", "resilient_mapper",
 }  # fmt: skip
 
@@ -48,6 +52,15 @@ TESTING_API = {
     "closure_with_resilience", "expected_delays_ms", "fail_with", "make_fake_timeout_ctx",
     "make_test_resilience_env", "outcome_code", "path_of", "policies", "replies", "resilience_properties",
     "resilience_property", "run_scenario", "scenarios", "succeed",
+    # streams (Core 2)
+    "AndThen", "CountingSource", "FailIf", "Hand", "Held", "Items", "LIBRARY_STREAMS", "LiftItemAdd",
+    "Listed", "NESTED", "RecordingResource", "Ret", "RetAdd", "STREAM_INVARIANTS", "STREAM_LAWS", "Shifted",
+    "Span", "StreamAlgebra", "StreamFnSpec", "StreamSpec", "ThenFn", "WRONG_STREAMS", "WrongImpl", "held",
+    "item_lists", "item_values", "items", "stream_fn_specs", "stream_invariant_properties",
+    "stream_law_properties", "stream_specs", "value_or_code",
+    # lifts (Core 7)
+    "FailOn", "LIBRARY_LIFTS", "LIFT_PROPERTIES", "LiftSet", "RaiseOn", "Scale", "Upto", "WRONG_LIFTS",
+    "lift_properties",
 }  # fmt: skip
 
 
@@ -60,8 +73,16 @@ def test_testing_exports_fakes_virtual_time_and_strategies() -> None:
     assert set(funcpipe_rag.testing.__all__) == TESTING_API
 
 
-@pytest.mark.parametrize("package", ["funcpipe_rag", "funcpipe_rag.testing", "funcpipe_rag.teaching",
-                                     "funcpipe_rag.domain.effects.async_", "funcpipe_rag.result"])
+@pytest.mark.parametrize(
+    "package",
+    [
+        "funcpipe_rag",
+        "funcpipe_rag.testing",
+        "funcpipe_rag.teaching",
+        "funcpipe_rag.domain.effects.async_",
+        "funcpipe_rag.result",
+    ],
+)
 def test_every_listed_name_exists_and_is_public(package: str) -> None:
     module = importlib.import_module(package)
     for name in module.__all__:
@@ -71,6 +92,11 @@ def test_every_listed_name_exists_and_is_public(package: str) -> None:
 
 def test_the_course_module_paths_name_the_same_objects() -> None:
     from funcpipe_rag.domain.effects.async_ import async_gather
+    from funcpipe_rag.domain.effects.async_.lifts import (
+        lift_sync,
+        lift_sync_gen_with_executor,
+        lift_sync_with_executor,
+    )
     from funcpipe_rag.domain.effects.async_.plan import (
         AsyncPlan,
         async_bind,
@@ -85,6 +111,17 @@ def test_the_course_module_paths_name_the_same_objects() -> None:
         async_with_resilience,
         resilient_mapper,
     )
+    from funcpipe_rag.domain.effects.async_.stream import (
+        AsyncGen,
+        async_gen_and_then,
+        async_gen_flat_map,
+        async_gen_from_list,
+        async_gen_map,
+        async_gen_map_action,
+        async_gen_return,
+        async_gen_using,
+        lift_async_item,
+    )
     from funcpipe_rag.infra.adapters.async_runtime import perform_async
     from funcpipe_rag.result.types import Err, ErrInfo, Ok, Result, assert_never
 
@@ -93,11 +130,18 @@ def test_the_course_module_paths_name_the_same_objects() -> None:
         "async_with_resilience": async_with_resilience, "resilient_mapper": resilient_mapper,
         "async_bind": async_bind, "async_lift": async_lift, "async_map": async_map, "async_pure": async_pure,
         "async_gather": async_gather, "perform_async": perform_async, "Err": Err, "ErrInfo": ErrInfo,
-        "Ok": Ok, "assert_never": assert_never,
+        "Ok": Ok, "assert_never": assert_never, "async_gen_and_then": async_gen_and_then,
+        "async_gen_flat_map": async_gen_flat_map, "async_gen_from_list": async_gen_from_list,
+        "async_gen_map": async_gen_map, "async_gen_map_action": async_gen_map_action,
+        "async_gen_return": async_gen_return, "async_gen_using": async_gen_using,
+        "lift_async_item": lift_async_item, "lift_sync": lift_sync,
+        "lift_sync_with_executor": lift_sync_with_executor,
+        "lift_sync_gen_with_executor": lift_sync_gen_with_executor,
     }  # fmt: skip
     for name, obj in same.items():
         assert getattr(funcpipe_rag, name) is obj, name
     assert funcpipe_rag.AsyncPlan == AsyncPlan and funcpipe_rag.Result == Result
+    assert funcpipe_rag.AsyncGen == AsyncGen
 
 
 def test_err_info_takes_the_course_fields_in_the_course_order() -> None:
@@ -176,6 +220,9 @@ def test_lessons_and_exercises_import_only_public_names(where: str, source: str)
     for module, name in _imports(source):
         if module == "funcpipe_rag" or module.startswith("funcpipe_rag."):
             imported = importlib.import_module(module)
-            assert name is None or name == "*" or hasattr(imported, name) or importlib.util.find_spec(
-                f"{module}.{name}"
+            assert (
+                name is None
+                or name == "*"
+                or hasattr(imported, name)
+                or importlib.util.find_spec(f"{module}.{name}")
             ), f"{where}: {module} has no {name}"

@@ -84,3 +84,31 @@ def test_a_bad_fixture_folder_fails_the_command(tmp_path: Path) -> None:
     command = [sys.executable, "-m", "funcpipe_rag.cli", "check-isolation"]
     clean = subprocess.run(command, capture_output=True, text=True, check=False)
     assert clean.returncode == 0, clean.stdout + clean.stderr
+
+
+# ---- the synchronous core: rag/ has no async at all ----------------------------------------------------
+
+ASYNC_SNIPPETS = {
+    "async def": "async def clean(doc):\n    return doc\n",
+    "await": "async def clean(doc, cap):\n    return await cap.fix(doc)\n",
+    "async for": "async def chunks(src):\n    async for d in src:\n        pass\n",
+    "async with": "async def read(cm):\n    async with cm as f:\n        return f\n",
+    "async comprehension": "async def first(src):\n    return [d async for d in src]\n",
+}
+
+
+@pytest.mark.parametrize("name", sorted(ASYNC_SNIPPETS))
+def test_async_code_is_reported_in_the_synchronous_core_only(name: str) -> None:
+    found = check_source(ASYNC_SNIPPETS[name], "rag/x.py", sync_only=True)
+    assert found and all("synchronous core" in v.what for v in found), found
+    assert check_source(ASYNC_SNIPPETS[name], "domain/x.py") == []
+
+
+def test_the_rag_package_is_checked_for_async_code(tmp_path: Path) -> None:
+    from funcpipe_rag import isolation
+
+    assert [p.name for p in isolation.sync_core_paths()] == ["rag"]
+    rag = tmp_path / "rag"
+    rag.mkdir()
+    (rag / "bad.py").write_text(ASYNC_SNIPPETS["async def"])
+    assert [v.line for v in check_paths([rag], sync_only=True)] == [1]

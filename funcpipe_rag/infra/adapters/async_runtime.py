@@ -6,6 +6,13 @@ live in :mod:`funcpipe_rag.infra.runtime`; this module only names them here
 (and ``funcpipe_rag`` exports them too).
 """
 
-from funcpipe_rag.infra.runtime import perform_async, run_plan, run_sync
+from funcpipe_rag.infra.runtime import (
+    collect_stream,
+    perform_async,
+    run_plan,
+    run_stream,
+    run_sync,
+    stream_items,
+)
 
-__all__ = ["perform_async", "run_plan", "run_sync"]
+__all__ = ["collect_stream", "perform_async", "run_plan", "run_stream", "run_sync", "stream_items"]

@@ -1,14 +1,22 @@
-"""Async effects as data: the chapter's ``AsyncPlan`` API, where the course puts it.
+"""Async effects as data: the chapter's API, where the course puts it.
 
 ``plan.py`` holds ``AsyncPlan`` and its combinators, ``concurrency.py``
 ``async_gather``, ``resilience.py`` the retry and timeout policies of
-Core 4; later cores add ``stream.py`` and ``lifts.py`` beside them. The nodes
-those combinators build (``_nodes.py``) and the loop that runs them (``_interpreter.py``) are
-internal; ``describe_plan`` renders a plan's nodes as a tree.
+Core 4, ``stream.py`` ``AsyncGen`` and its combinators, ``lifts.py`` the
+lifts of synchronous functions into plans and streams. The nodes the
+combinators build (``_nodes.py``, ``_stream_nodes.py``) and the loops that
+run them (``_interpreter.py``, ``_stream_interpreter.py``) are internal;
+``describe_plan`` renders a plan's nodes as a tree.
 """
 
 from funcpipe_rag.domain.effects.async_._render import describe_plan
 from funcpipe_rag.domain.effects.async_.concurrency import async_gather
+from funcpipe_rag.domain.effects.async_.lifts import (
+    LIFT_ERROR_CODE,
+    lift_sync,
+    lift_sync_gen_with_executor,
+    lift_sync_with_executor,
+)
 from funcpipe_rag.domain.effects.async_.plan import (
     AsyncPlan,
     PlanNode,
@@ -28,23 +36,53 @@ from funcpipe_rag.domain.effects.async_.resilience import (
     async_with_resilience,
     resilient_mapper,
 )
+from funcpipe_rag.domain.effects.async_.stream import (
+    AsyncGen,
+    StreamNode,
+    StreamRun,
+    async_gen_and_then,
+    async_gen_flat_map,
+    async_gen_from_iter,
+    async_gen_from_list,
+    async_gen_map,
+    async_gen_map_action,
+    async_gen_return,
+    async_gen_using,
+    lift_async_item,
+)
 
 __all__ = [
+    "LIFT_ERROR_CODE",
+    "AsyncGen",
     "AsyncPlan",
     "PlanNode",
     "ResilienceEnv",
     "ResilientMapper",
     "ResilientPlan",
     "RetryPolicy",
+    "StreamNode",
+    "StreamRun",
     "TimeoutPolicy",
     "async_bind",
     "async_from_result",
     "async_gather",
+    "async_gen_and_then",
+    "async_gen_flat_map",
+    "async_gen_from_iter",
+    "async_gen_from_list",
+    "async_gen_map",
+    "async_gen_map_action",
+    "async_gen_return",
+    "async_gen_using",
     "async_lift",
     "async_map",
     "async_pure",
     "async_with_resilience",
     "describe_plan",
+    "lift_async_item",
+    "lift_sync",
+    "lift_sync_gen_with_executor",
+    "lift_sync_with_executor",
     "resilient_mapper",
     "settle",
 ]
