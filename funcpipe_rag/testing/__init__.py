@@ -38,6 +38,19 @@ that checks a law checks the same law the same way.
   :func:`bind_law_properties` gives the three monad laws of one
   implementation; :data:`WRONG` holds plausible wrong primitives that the
   laws and the grader must catch.
+* **Streams** — :class:`StreamAlgebra` (:data:`LIBRARY_STREAMS`, the chapter's
+  :data:`NESTED`), stream specifications (``Items``, ``Listed``, ``Ret``,
+  ``AndThen``, ``Shifted``, ``Held``; ``RetAdd``, ``Span``, ``FailIf``,
+  ``Hand``, ``LiftItemAdd``, ``ThenFn``) and their strategies
+  (:func:`stream_specs`, :func:`stream_fn_specs`, :func:`item_lists`);
+  recording sources and resources (:class:`CountingSource`,
+  :class:`RecordingResource`); the laws and invariants
+  (:func:`stream_law_properties`, :func:`stream_invariant_properties`,
+  :data:`STREAM_LAWS`, :data:`STREAM_INVARIANTS`) and :data:`WRONG_STREAMS`,
+  the wrong stream algebras they catch (a :class:`WrongImpl` each).
+* **Lifts** — :class:`LiftSet` (:data:`LIBRARY_LIFTS`), pure functions as
+  data (``Scale``, ``FailOn``, ``RaiseOn``, ``Upto``), :func:`lift_properties`
+  (:data:`LIFT_PROPERTIES`) and :data:`WRONG_LIFTS`.
 
 The parts built on Hypothesis (laws, path coverage, strategies, settings) are
 imported when first used, so code that needs only the fakes, virtual time or
@@ -56,6 +69,7 @@ from funcpipe_rag.testing._fake_time import (
     make_test_resilience_env,
 )
 from funcpipe_rag.testing._fakes import EmbedCall, FakeChunkStore, FakeDb, FakeEmbedder, FakeHttp
+from funcpipe_rag.testing._lift_specs import LIBRARY_LIFTS, WRONG_LIFTS, FailOn, LiftSet, RaiseOn, Scale, Upto
 from funcpipe_rag.testing._resilience import (
     CANCELLED,
     PATHS,
@@ -96,8 +110,32 @@ from funcpipe_rag.testing._specs import (
     chain,
     returning,
 )
+from funcpipe_rag.testing._stream_specs import (
+    LIBRARY_STREAMS,
+    NESTED,
+    AndThen,
+    CountingSource,
+    FailIf,
+    Hand,
+    Held,
+    Items,
+    LiftItemAdd,
+    Listed,
+    RecordingResource,
+    Ret,
+    RetAdd,
+    Shifted,
+    Span,
+    StreamAlgebra,
+    StreamFnSpec,
+    StreamSpec,
+    ThenFn,
+    held,
+    items,
+    value_or_code,
+)
 from funcpipe_rag.testing._virtual_time import VirtualTimeLoop, run_virtual
-from funcpipe_rag.testing._wrong import WRONG, Wrong, with_parts
+from funcpipe_rag.testing._wrong import WRONG, Wrong, WrongImpl, with_parts
 from funcpipe_rag.testing._wrong_resilience import (
     COURSE_SLIPS,
     WRONG_RESILIENCE,
@@ -105,9 +143,11 @@ from funcpipe_rag.testing._wrong_resilience import (
     WrongResilience,
     closure_with_resilience,
 )
+from funcpipe_rag.testing._wrong_streams import WRONG_STREAMS
 
 if TYPE_CHECKING:
     from funcpipe_rag.testing._laws import LAW_SUBJECTS, LawSubject, bind_law_properties, law_property
+    from funcpipe_rag.testing._lift_laws import LIFT_PROPERTIES, lift_properties
     from funcpipe_rag.testing._paths import MIN_SHARE, PathLog, Strata, measure
     from funcpipe_rag.testing._profiles import REPRODUCIBLE, reproducible, use_profile
     from funcpipe_rag.testing._resilience_laws import (
@@ -122,6 +162,13 @@ if TYPE_CHECKING:
         scenarios,
     )
     from funcpipe_rag.testing._strategies import codes, fn_specs, plan_specs, pure_fns, small_ints
+    from funcpipe_rag.testing._stream_laws import (
+        STREAM_INVARIANTS,
+        STREAM_LAWS,
+        stream_invariant_properties,
+        stream_law_properties,
+    )
+    from funcpipe_rag.testing._stream_strategies import item_lists, item_values, stream_fn_specs, stream_specs
 
 __getattr__ = on_first_use(__name__, {
     "_laws": ("LAW_SUBJECTS", "LawSubject", "bind_law_properties", "law_property"),
@@ -132,6 +179,11 @@ __getattr__ = on_first_use(__name__, {
         "resilience_properties", "resilience_property", "scenarios",
     ),
     "_strategies": ("codes", "fn_specs", "plan_specs", "pure_fns", "small_ints"),
+    "_stream_laws": (
+        "STREAM_INVARIANTS", "STREAM_LAWS", "stream_invariant_properties", "stream_law_properties",
+    ),
+    "_stream_strategies": ("item_lists", "item_values", "stream_fn_specs", "stream_specs"),
+    "_lift_laws": ("LIFT_PROPERTIES", "lift_properties"),
 })  # fmt: skip
 
 
@@ -141,20 +193,32 @@ __all__ = [
     "COURSE_SLIPS",
     "LAW_SUBJECTS",
     "LIBRARY",
+    "LIBRARY_LIFTS",
+    "LIBRARY_STREAMS",
+    "LIFT_PROPERTIES",
     "MIN_SHARE",
+    "NESTED",
     "PATHS",
     "REPRODUCIBLE",
     "RESILIENCE_PROPERTIES",
     "SCENARIO_STRATA",
+    "STREAM_INVARIANTS",
+    "STREAM_LAWS",
     "WRONG",
+    "WRONG_LIFTS",
     "WRONG_RESILIENCE",
+    "WRONG_STREAMS",
     "Add",
     "Affine",
+    "AndThen",
     "Attempt",
     "Backoff",
     "Bound",
+    "CountingSource",
     "EmbedCall",
     "Fail",
+    "FailIf",
+    "FailOn",
     "FailWhen",
     "FakeChunkStore",
     "FakeClock",
@@ -163,10 +227,16 @@ __all__ = [
     "FakeHttp",
     "FakeSleeper",
     "FnSpec",
+    "Hand",
+    "Held",
     "InFlight",
+    "Items",
     "LawSubject",
     "Lift",
     "LiftAdd",
+    "LiftItemAdd",
+    "LiftSet",
+    "Listed",
     "Mapped",
     "Mul",
     "PathLog",
@@ -174,20 +244,33 @@ __all__ = [
     "PlanSpec",
     "PolicySpec",
     "Pure",
+    "RaiseOn",
     "RawLambda",
+    "RecordingResource",
     "Reply",
     "ResilienceProperty",
+    "Ret",
+    "RetAdd",
     "RunFacts",
+    "Scale",
     "Scenario",
     "ScriptedStep",
+    "Shifted",
     "Slips",
+    "Span",
     "StepCall",
     "Strata",
+    "StreamAlgebra",
+    "StreamFnSpec",
+    "StreamSpec",
     "Then",
+    "ThenFn",
     "Trace",
     "TraceRecorder",
+    "Upto",
     "VirtualTimeLoop",
     "Wrong",
+    "WrongImpl",
     "WrongResilience",
     "bind_law_properties",
     "chain",
@@ -196,7 +279,12 @@ __all__ = [
     "expected_delays_ms",
     "fail_with",
     "fn_specs",
+    "held",
+    "item_lists",
+    "item_values",
+    "items",
     "law_property",
+    "lift_properties",
     "make_fake_timeout_ctx",
     "make_test_resilience_env",
     "measure",
@@ -214,7 +302,12 @@ __all__ = [
     "run_virtual",
     "scenarios",
     "small_ints",
+    "stream_fn_specs",
+    "stream_invariant_properties",
+    "stream_law_properties",
+    "stream_specs",
     "succeed",
     "use_profile",
+    "value_or_code",
     "with_parts",
 ]

@@ -15,19 +15,23 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Protocol
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from funcpipe_rag.domain.effects import io_plan
 from funcpipe_rag.domain.effects.async_ import plan as async_plan
+from funcpipe_rag.domain.effects.async_ import stream
 from funcpipe_rag.domain.effects.laws import MONAD_LAWS, Law, Laws
 from funcpipe_rag.result import ErrInfo, Result
 from funcpipe_rag.testing._profiles import reproducible
 from funcpipe_rag.testing._specs import LIBRARY, PlanAlgebra
 from funcpipe_rag.testing._strategies import fn_specs, plan_specs, pure_fns, small_ints
+from funcpipe_rag.testing._stream_specs import LIBRARY_STREAMS
+from funcpipe_rag.testing._stream_strategies import stream_inputs
 from funcpipe_rag.testing._wrong import WRONG
+from funcpipe_rag.testing._wrong_streams import WRONG_STREAMS
 
 
 def _explain(law: str, left: object, right: object) -> str:
@@ -38,17 +42,39 @@ def _inputs() -> dict[str, st.SearchStrategy[Any]]:
     return {"value": small_ints, "plan": plan_specs(), "fn": fn_specs(), "pure_fn": pure_fns()}
 
 
-def _built(alg: PlanAlgebra, kinds: Mapping[str, str], drawn: Mapping[str, Any]) -> dict[str, Any]:
+def _built(alg: LawAlgebra, kinds: Mapping[str, str], drawn: Mapping[str, Any]) -> dict[str, Any]:
     # Plans and functions are drawn as specifications and built afresh for each side of a law.
-    return {
-        name: drawn[name].build(alg) if kinds[name] in ("plan", "fn") else drawn[name] for name in drawn
-    }
+    return {name: drawn[name].build(alg) if kinds[name] in ("plan", "fn") else drawn[name] for name in drawn}
 
 
-def law_property(alg: PlanAlgebra, law: Law, *, max_examples: int = 100) -> Callable[[], None]:
-    """``law`` for the implementation ``alg``, as a Hypothesis test ready to call."""
+class LawAlgebra(Protocol):
+    """What the checker needs of an implementation: the primitives, and a way to run what they build."""
+
+    @property
+    def pure(self) -> Callable[[Any], Any]: ...
+
+    @property
+    def bind(self) -> Callable[[Any, Callable[[Any], Any]], Any]: ...
+
+    def fmap(self, plan: Any, f: Callable[[Any], Any]) -> Any: ...
+
+    def run(self, plan: Any) -> Any: ...
+
+
+def law_property(
+    alg: LawAlgebra,
+    law: Law,
+    *,
+    max_examples: int = 100,
+    inputs: Mapping[str, st.SearchStrategy[Any]] | None = None,
+) -> Callable[[], None]:
+    """``law`` for the implementation ``alg``, as a Hypothesis test ready to call.
+
+    ``inputs`` gives the strategy for each kind of input (plans by default;
+    streams give stream specifications, see ``LawSubject.inputs``).
+    """
     kinds = dict(law.inputs)
-    strategies = _inputs()
+    strategies = {**_inputs(), **(inputs or {})}
     prims = SimpleNamespace(pure=alg.pure, bind=alg.bind, map=alg.fmap)
 
     def check(**drawn: Any) -> None:
@@ -78,9 +104,11 @@ class LawSubject:
     """A plan type whose laws the test suite checks: its laws, and an algebra to check them on."""
 
     laws: Laws
-    algebra: PlanAlgebra
-    wrong: Mapping[str, tuple[PlanAlgebra, str]] = field(default_factory=dict)
+    algebra: LawAlgebra
+    wrong: Mapping[str, tuple[LawAlgebra, str]] = field(default_factory=dict)
     """Broken variants of the type, each with the name of a law that must catch it."""
+    inputs: Mapping[str, st.SearchStrategy[Any]] | None = None
+    """The strategies its laws draw inputs from, where they are not plans (streams draw streams)."""
 
 
 def _io_bind_drops_err(plan: Any, f: Callable[[Any], Any]) -> Any:
@@ -116,6 +144,8 @@ _BROKEN_IO = PlanAlgebra(
 
 # Each wrong primitive that breaks a law, and the law that catches it. (The others give equal results
 # and are caught by the purity and replay tests instead: an eager bind, a lift that reuses or caches.)
+_LAW_NAMES = {law.name for law in stream.LAWS.laws}
+
 _ASYNC_WRONG = {
     "bind drops Err": "right identity",
     "bind ignores f": "left identity",
@@ -130,5 +160,11 @@ _ASYNC_WRONG = {
 LAW_SUBJECTS: tuple[LawSubject, ...] = (
     LawSubject(io_plan.LAWS, _IO, {"bind drops Err": (_BROKEN_IO, "right identity")}),
     LawSubject(async_plan.LAWS, LIBRARY, {n: (WRONG[n].algebra, law) for n, law in _ASYNC_WRONG.items()}),
+    LawSubject(
+        stream.LAWS,
+        LIBRARY_STREAMS,
+        {n: (w.impl, w.caught_by) for n, w in WRONG_STREAMS.items() if w.caught_by in _LAW_NAMES},
+        stream_inputs(),
+    ),
 )
 """Every plan type with laws, and how to check them: one entry per type."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from funcpipe_rag.domain.errors import ErrorCode
 from funcpipe_rag.infra.runtime import run_plan
@@ -179,6 +179,18 @@ def with_parts(name: str, **changes: Callable[..., Any]) -> PlanAlgebra:
     bind, pure = parts["bind"], parts["pure"]
     derived = (lambda plan, f: bind(plan, lambda x: pure(f(x)))) if "bind" in changes else CLOSURE.map
     return PlanAlgebra(name, pure, bind, parts["lift"], parts.get("map", derived))
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class WrongImpl(Generic[T]):
+    """A wrong implementation (stream algebra, lifts), its mistake, and the property that catches it."""
+
+    impl: T
+    mistake: str
+    caught_by: str
 
 
 @dataclass(frozen=True)

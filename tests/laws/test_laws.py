@@ -1,7 +1,7 @@
 """Every law of every plan type, from the laws written as data next to each type.
 
-``LAW_SUBJECTS`` lists the plan types (``IOPlan``, ``AsyncPlan``; the streams
-of Core 2 add one entry) with the algebra their laws are checked on. Each law
+``LAW_SUBJECTS`` lists the plan types (``IOPlan``, ``AsyncPlan``, the
+streams of Core 2, ``AsyncGen``) with the algebra their laws are checked on. Each law
 is also run against deliberately broken variants of its type: a law test that
 cannot fail proves nothing.
 """
@@ -19,7 +19,7 @@ CAUGHT = [(s, name, law) for s in LAW_SUBJECTS for name, (_, law) in s.wrong.ite
 
 @pytest.mark.parametrize(("subject", "law"), HOLDS, ids=[f"{s.laws.type_name}: {x.name}" for s, x in HOLDS])
 def test_the_law_holds(subject: LawSubject, law: Law) -> None:
-    law_property(subject.algebra, law)()
+    law_property(subject.algebra, law, inputs=subject.inputs)()
 
 
 @pytest.mark.parametrize(
@@ -29,7 +29,7 @@ def test_a_broken_variant_is_caught(subject: LawSubject, wrong: str, law: str) -
     broken, _ = subject.wrong[wrong]
     # A wrong pure can also make a later step crash (Ok(Ok(x)) + 1): any failure counts as caught.
     with pytest.raises((AssertionError, TypeError)):
-        law_property(broken, subject.laws.law(law), max_examples=200)()
+        law_property(broken, subject.laws.law(law), max_examples=200, inputs=subject.inputs)()
 
 
 def test_every_type_keeps_the_monad_and_map_laws_and_has_a_broken_variant() -> None:
