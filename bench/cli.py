@@ -139,7 +139,7 @@ def targets(results: dict[str, Any]) -> Table:
             )
     s = results.get("streams")
     if s:
-        t.add("streams", "flat memory 10^4 -> 10^6 items", s["status"], "n/a")
+        streams.target_rows(s, t)
     rs = results.get("resilience")
     if rs:
         for label, rows in rs["overhead"]["rows"].items():

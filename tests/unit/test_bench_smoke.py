@@ -27,6 +27,11 @@ def test_quick_benchmarks_run_and_write_json(tmp_path: Path, capsys: pytest.Capt
     assert results["plans"]["deepest"]["library left"]["failure"] is None
     assert results["plans"]["deepest"]["closure left"]["failure"] == "RecursionError"
     assert all(sc["rows"]["library"]["target"]["live_tasks_met"] for sc in results["gather"]["scenarios"])
+    streams = results["streams"]
+    contenders = {"library", "library (lift_async_item)", "hand-written", "aiostream"}
+    assert set(streams["per_item"]["rows"]) == contenders
+    assert all(row["library"]["failure"] is None for row in streams["depth"].values())
+    assert all(row["nested generators"]["failure"] == "RecursionError" for row in streams["depth"].values())
     assert (tmp_path / "plot.png").stat().st_size > 0
     printed = capsys.readouterr().out
-    assert "Targets" in printed and "Bounded gather" in printed
+    assert "Targets" in printed and "Bounded gather" in printed and "Streams: per-item cost" in printed

@@ -87,6 +87,13 @@ def test_the_suite_runs_on_a_supported_version() -> None:
     )
 
 
+def test_the_benchmarks_rivals_are_installed_by_both() -> None:
+    # bench/ measures the library against these; a fresh environment of either kind must have them.
+    for rival in ("aiometer", "aiostream"):
+        assert rival in pyproject_requirements(), f"{rival} missing from the dev extra"
+        assert rival in conda_requirements(), f"{rival} missing from environment.yml"
+
+
 # ---- CI runs every supported version it finds ------------------------------------------------
 
 THIS = f"{sys.version_info[0]}.{sys.version_info[1]}"
