@@ -60,11 +60,11 @@ from funcpipe_rag.domain.effects.async_ import (
     async_pure,
     async_with_resilience,
     describe_plan,
-    resilient_mapper,
     lift_async_item,
     lift_sync,
     lift_sync_gen_with_executor,
     lift_sync_with_executor,
+    resilient_mapper,
     settle,
 )
 from funcpipe_rag.domain.effects.io_plan import IOPlan, io_bind, io_delay, io_from_result, io_map, io_pure

@@ -7,7 +7,13 @@
 * :func:`in_flight_curve`, :func:`plot_in_flight`, :func:`plot_speedup`,
   :func:`plot_chain_times`: the pictures of the concurrency lessons;
 * ``closure_pure``, ``closure_bind``, ``closure_map``, ``closure_lift``: the
-  chapter's nested-closure ``AsyncPlan``, kept for comparison.
+  chapter's nested-closure ``AsyncPlan``, kept for comparison;
+* streams (Core 2): :func:`overflow_depth` (stacks of growing depth until one
+  overflows), :func:`counted_source`, :func:`footprint` and
+  :func:`plot_footprints` (pulls and memory against a source's length), and
+  ``nested_*``, the chapter's one-generator-per-combinator streams;
+* the synchronous core (Core 7): :func:`largest_gap` and :func:`plot_gaps`
+  (how long the event loop went without a turn while a step ran).
 
 Shell-side teaching support (it drives plans and draws); nothing in the
 library depends on it. Each topic is a module of its own, so later cores add
@@ -25,7 +31,25 @@ from funcpipe_rag.teaching._closure_plan import (
     closure_map,
     closure_pure,
 )
+from funcpipe_rag.teaching._nested_streams import (
+    nested_and_then,
+    nested_from_list,
+    nested_lift_item,
+    nested_map,
+    nested_map_action,
+    nested_return,
+    nested_using,
+)
 from funcpipe_rag.teaching._plots import in_flight_curve, plot_chain_times, plot_in_flight, plot_speedup
+from funcpipe_rag.teaching._responsiveness import largest_gap, plot_gaps
+from funcpipe_rag.teaching._streams import (
+    Counted,
+    Footprint,
+    counted_source,
+    footprint,
+    overflow_depth,
+    plot_footprints,
+)
 
 if TYPE_CHECKING:
     from funcpipe_rag.teaching._properties import PropertyReport, check_property, notebook_profile
@@ -37,16 +61,31 @@ __getattr__ = on_first_use(
 
 __all__ = [
     "ClosurePlan",
+    "Counted",
+    "Footprint",
     "PropertyReport",
     "check_property",
     "closure_bind",
     "closure_lift",
     "closure_map",
     "closure_pure",
+    "counted_source",
     "deepest_closure_chain",
+    "footprint",
     "in_flight_curve",
+    "largest_gap",
+    "nested_and_then",
+    "nested_from_list",
+    "nested_lift_item",
+    "nested_map",
+    "nested_map_action",
+    "nested_return",
+    "nested_using",
     "notebook_profile",
+    "overflow_depth",
     "plot_chain_times",
+    "plot_footprints",
+    "plot_gaps",
     "plot_in_flight",
     "plot_speedup",
     "time_chain",
