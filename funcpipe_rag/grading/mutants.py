@@ -14,6 +14,16 @@ goes stale when the solution changes), each chaff is a small TOML spec::
     find = "return Ok(f(v))"
     replace = "return f(v)  # type: ignore[return-value]"
 
+A chaff that takes a shortcut a source rule forbids (importing the
+library's answer, properties without Hypothesis) names the rule with
+``rule = "allowed imports only"``; it must score zero on its exercise, with
+the rule named (see :mod:`funcpipe_rag.grading.rules`).
+
+An *alternative* is the opposite: a correct answer written differently from
+the solution, which must score full marks. Same spec, no ``catches``::
+
+    tests/grading/alternatives/<core>/<exercise>/<name>.toml
+
 A hostile submission (one that misbehaves while it is graded) is the same
 kind of spec, kept where its file would be::
 
@@ -60,19 +70,23 @@ from typing import Any, Literal
 
 from funcpipe_rag.course import workbook_root
 from funcpipe_rag.grading.generate import BEGIN, END, exercise_text
+from funcpipe_rag.grading.rules import DYNAMIC, HYPOTHESIS, IMPORTS
 
 ROOT = workbook_root() or Path.cwd()
 SOLUTIONS = ROOT / "solutions"
 CHAFFS = ROOT / "tests" / "grading" / "chaffs"
 HOSTILE = ROOT / "tests" / "grading" / "hostile"
+ALTERNATIVES = ROOT / "tests" / "grading" / "alternatives"
 
-Kind = Literal["chaff", "hostile"]
+Kind = Literal["chaff", "hostile", "alternative"]
 Base = Literal["solution", "exercise"]
 
 _KEYS: dict[Kind, frozenset[str]] = {
-    "chaff": frozenset({"description", "catches", "base", "edit", "prepend", "append"}),
+    "chaff": frozenset({"description", "catches", "rule", "base", "edit", "prepend", "append"}),
     "hostile": frozenset({"description", "base", "edit", "prepend", "append", "needs"}),
+    "alternative": frozenset({"description", "base", "edit", "prepend", "append"}),
 }
+_RULES = frozenset({IMPORTS, DYNAMIC, HYPOTHESIS})
 
 
 class SpecError(ValueError):
@@ -103,6 +117,7 @@ class Spec:
     prepend: str
     append: str
     needs: str = ""
+    rule: str = ""
 
     @property
     def label(self) -> str:
@@ -117,6 +132,8 @@ class Spec:
         """The comment lines the materialised file starts with."""
         if self.kind == "chaff":
             return f"# Chaff: {self.description}\n# loses: {', '.join(self.catches)}\n"
+        if self.kind == "alternative":
+            return f"# Alternative correct answer: {self.description}\n"
         return f"# Hostile submission: {self.description}\n"
 
 
@@ -168,8 +185,11 @@ def load_spec(path: Path, *, kind: Kind, core: str, exercise: str, name: str) ->
     needs = _string(data, "needs", where, default="")
     if needs not in ("", "bubblewrap"):
         raise SpecError(f"{where}: `needs` may only be \"bubblewrap\", not {needs!r}")
+    rule = _string(data, "rule", where, default="")
+    if rule and rule not in _RULES:
+        raise SpecError(f"{where}: `rule` must be one of {sorted(_RULES)}, not {rule!r}")
     return Spec(path, kind, core, exercise, name, description, catches,
-                "exercise" if base == "exercise" else "solution", tuple(edits), prepend, append, needs)
+                "exercise" if base == "exercise" else "solution", tuple(edits), prepend, append, needs, rule)
 
 
 def apply_edits(text: str, edits: tuple[Edit, ...], label: str) -> str:
@@ -248,11 +268,27 @@ def write_chaff(
     is missing or malformed, or if one of its ``find`` snippets does not occur
     exactly once in the solution.
     """
-    spec = load_chaff(core, exercise, name, chaffs=chaffs)
+    return write_spec(load_chaff(core, exercise, name, chaffs=chaffs), dest_folder, solutions=solutions)
+
+
+# ---- alternatives: correct answers written differently ------------------------------------
+
+
+def list_alternatives(core: str | None = None, *, alternatives: Path = ALTERNATIVES) -> list[Spec]:
+    """Every alternative correct answer (of ``core``, or of all cores), sorted."""
+    pattern = f"{core}/*/*.toml" if core else "*/*/*.toml"
+    return [
+        load_spec(p, kind="alternative", core=p.parent.parent.name, exercise=p.parent.name, name=p.stem)
+        for p in sorted(alternatives.glob(pattern))
+    ]
+
+
+def write_spec(spec: Spec, dest_folder: str | Path, *, solutions: Path = SOLUTIONS) -> Path:
+    """Write ``<dest_folder>/<exercise>.py`` rendered from ``spec``; return its path."""
     text = render(spec, solutions=solutions)
     folder = Path(dest_folder)
     folder.mkdir(parents=True, exist_ok=True)
-    target = folder / f"{exercise}.py"
+    target = folder / f"{spec.exercise}.py"
     target.write_text(text, encoding="utf-8")
     return target
 

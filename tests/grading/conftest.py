@@ -4,4 +4,4 @@ pytest does not collect them directly: the ``test_*.py`` files here run them
 through ``funcpipe grade`` and check what the grader reports.
 """
 
-collect_ignore_glob = ["m[0-9]*/*.py", "chaffs/*", "hostile/*"]
+collect_ignore_glob = ["m[0-9]*/*.py", "chaffs/*", "hostile/*", "alternatives/*"]

@@ -2,7 +2,9 @@
 
 Solutions score 100%; the untouched stubs score 0 on every graded test; each
 chaff (a plausible wrong answer, kept as edits of the solution: see
-:mod:`funcpipe_rag.grading.mutants`) loses points on the tests written to catch it.
+:mod:`funcpipe_rag.grading.mutants`) loses points on the tests written to catch it,
+and one that breaks a source rule scores zero with the rule named; each
+alternative (a correct answer written differently) scores full marks.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from grading_support import ROOT, in_parallel
 
 from funcpipe_rag import course
 from funcpipe_rag.grading import Report, grade
-from funcpipe_rag.grading.mutants import Spec, list_chaffs, load_chaff, write_chaff
+from funcpipe_rag.grading.mutants import Spec, list_alternatives, list_chaffs, write_spec
 
 CORE = "m08c01"
 EXERCISES = [e.slug for e in course.core(CORE).exercises]
@@ -61,18 +63,23 @@ def _chaff_ids() -> list[str]:
     return [f"{s.exercise}/{s.name}" for s in _chaffs()]
 
 
+def _alternatives() -> list[Spec]:
+    return list_alternatives(CORE)
+
+
 @pytest.fixture(scope="module")
 def chaff_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
+    """The report of every chaff and every alternative, by the spec's label."""
     # Folders are made before the threads start: pytest's temporary-folder factory is not thread-safe.
     built = []
-    for spec in _chaffs():
+    for spec in [*_chaffs(), *_alternatives()]:
         folder = tmp_path_factory.mktemp(spec.name) / CORE
-        write_chaff(CORE, spec.exercise, spec.name, folder)
+        write_spec(spec, folder)
         built.append((spec, folder))
 
     def run(item: tuple[Spec, Path]) -> tuple[str, Report]:
         spec, folder = item
-        return f"{spec.exercise}/{spec.name}", grade(f"{CORE}/{spec.exercise}", submission=folder.parent)
+        return spec.label, grade(f"{CORE}/{spec.exercise}", submission=folder.parent)
 
     return dict(in_parallel(run, built))
 
@@ -85,15 +92,29 @@ def test_at_least_three_chaffs_per_exercise() -> None:
     assert all(n >= 3 for n in per.values()), per
 
 
-@pytest.mark.parametrize("chaff", _chaff_ids())
-def test_chaff_loses_points_where_expected(chaff: str, chaff_reports: dict[str, Report]) -> None:
-    report = chaff_reports[chaff]
-    exercise, name = chaff.split("/")
-    catches = load_chaff(CORE, exercise, name).catches
-    for test_name in catches:
+@pytest.mark.parametrize("spec", _chaffs(), ids=_chaff_ids())
+def test_chaff_loses_points_where_expected(spec: Spec, chaff_reports: dict[str, Report]) -> None:
+    chaff = f"{spec.exercise}/{spec.name}"
+    report = chaff_reports[spec.label]
+    for test_name in spec.catches:
         result = report.test(test_name)
         assert result.points < result.max_points, f"{chaff} should lose points on {test_name}, but it passed"
         assert result.message, f"{test_name} failed on {chaff} without saying why"
     assert report.points < report.max_points
-    if "test_properties_pass_on_correct" not in catches:  # that one gates the rest
+    if spec.rule:  # a forbidden shortcut: zero for the exercise, and every test says which rule
+        assert report.points == 0, f"{chaff} breaks the rule {spec.rule!r} yet scores {report.points}"
+        unnamed = [t.name for t in report.tests if f'breaks the rule "{spec.rule}"' not in t.message]
+        assert not unnamed, f"{chaff}: these tests do not name the rule {spec.rule!r}: {unnamed}"
+    elif "test_properties_pass_on_correct" not in spec.catches:  # that one gates the rest
         assert report.points > 0, f"{chaff} scores 0: it should be plausible, failing only what it gets wrong"
+
+
+def test_at_least_one_alternative_per_exercise() -> None:
+    assert sorted({s.exercise for s in _alternatives()}) == EXERCISES
+
+
+@pytest.mark.parametrize("spec", _alternatives(), ids=[f"{s.exercise}/{s.name}" for s in _alternatives()])
+def test_alternative_answer_scores_full_marks(spec: Spec, chaff_reports: dict[str, Report]) -> None:
+    report = chaff_reports[spec.label]
+    failed = [f"{t.name}: {t.message}" for t in report.tests if not t.passed]
+    assert not failed, f"{spec.exercise}/{spec.name} is correct but lost points:\n" + "\n".join(failed)

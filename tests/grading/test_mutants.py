@@ -19,13 +19,14 @@ from funcpipe_rag.grading.mutants import (
     SpecError,
     hostile_cases,
     hostile_specs,
+    list_alternatives,
     list_chaffs,
     render,
     write_chaff,
     write_hostile,
 )
 
-SPECS = [*list_chaffs(), *(s for case in hostile_cases() for s in hostile_specs(case))]
+SPECS = [*list_chaffs(), *list_alternatives(), *(s for case in hostile_cases() for s in hostile_specs(case))]
 
 
 def _graded_names(core: str, exercise: str) -> set[str]:
