@@ -91,16 +91,25 @@ class Strata(Generic[T]):
         """Examples per path so that all paths together run about ``max_examples``."""
         return max(1, -(-max_examples // len(self.cases)))
 
-    def run(self, body: Callable[[str, T], None], *, max_examples: int, **extra: Any) -> None:
+    def run(
+        self,
+        body: Callable[[str, T], None],
+        *,
+        max_examples: int,
+        config: settings | None = None,
+        **extra: Any,
+    ) -> None:
         """Run ``body(path, example)`` as a Hypothesis property, once per path (see :meth:`per_path`).
 
-        ``extra`` goes to :func:`hypothesis.settings`, on top of the workbook's
-        reproducible settings. A failure is raised with the path in a note.
+        ``config`` is the settings to start from (a grader's, say); ``extra``
+        overrides them. Without ``config``: the workbook's reproducible
+        settings. A failure is raised with the path in a note.
         """
+        base = config if config is not None else reproducible()
         for path, strategy in self.cases.items():
             try:
-                config = reproducible(max_examples=self.per_path(max_examples), **extra)
-                self._property(path, strategy, body, config)()
+                chosen = settings(base, max_examples=self.per_path(max_examples), **extra)
+                self._property(path, strategy, body, chosen)()
             except BaseException as exc:
                 exc.add_note(f"on the path {path!r}")
                 raise

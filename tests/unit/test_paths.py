@@ -53,3 +53,13 @@ def test_path_log_rejects_unknown_paths() -> None:
     assert log.shares() == {"a": 0.0, "b": 0.0}
     with pytest.raises(ValueError):
         PathLog(["a", "a"])
+
+
+def test_strata_run_under_given_settings() -> None:
+    from hypothesis import settings
+
+    seen: list[int] = []
+    Strata({"a": st.integers(0, 100), "b": st.integers(200, 300)}).run(
+        lambda _path, x: seen.append(x), max_examples=8, config=settings(derandomize=True, database=None)
+    )
+    assert len(seen) == 8 and sum(x < 200 for x in seen) == 4
