@@ -40,6 +40,7 @@ from __future__ import annotations
 
 import ast
 import importlib
+import importlib.util
 import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -56,6 +57,8 @@ MACHINERY = frozenset({
 """Standard-library modules that can load or run code by name: never allowed in a submission."""
 
 TRUSTED_ROOTS = frozenset({"funcpipe_rag"})
+FORBIDDEN_ROOTS = frozenset({"solutions", "tests"})
+"""Folders of the checkout a submission must never import, whatever the import path makes of them."""
 """Packages the grader resolves (imports in its own process) to compare objects by identity."""
 
 _DYNAMIC_CALLS = frozenset({"__import__", "exec", "eval", "compile", "globals"})
@@ -132,7 +135,8 @@ OK, THROUGH, FORBIDDEN = "ok", "through", "forbidden"
 class _Allowance:
     """The allowed list of one exercise, resolved once."""
 
-    def __init__(self, allowed: Iterable[str]) -> None:
+    def __init__(self, allowed: Iterable[str], local: Iterable[str] = ()) -> None:
+        self.local = frozenset(local)
         self.modules: list[str] = []
         self.objects: list[object] = []
         for name in allowed:
@@ -153,8 +157,13 @@ class _Allowance:
         """``OK``, ``FORBIDDEN``, or ``THROUGH``: a library module, judged by what is used through it."""
         if _stdlib(dotted) or self._under_module(dotted):
             return OK
-        if dotted.split(".")[0] not in TRUSTED_ROOTS:
-            return FORBIDDEN
+        root = dotted.split(".")[0]
+        if root not in TRUSTED_ROOTS:
+            if root in self.local or root in FORBIDDEN_ROOTS:
+                return FORBIDDEN
+            # A module that is not installed at all is no shortcut: importing it fails with Python's own
+            # message, which says more than a rule would.
+            return FORBIDDEN if importlib.util.find_spec(root) is not None else OK
         obj = resolve(dotted)
         if obj is _MISSING:
             return OK  # not in the library at all: it fails when imported, and is no shortcut
@@ -175,10 +184,10 @@ def _chain(node: ast.expr) -> tuple[str, list[str]] | None:
 
 
 class _Checker(ast.NodeVisitor):
-    def __init__(self, filename: str, rules: SourceRules) -> None:
+    def __init__(self, filename: str, rules: SourceRules, local: Iterable[str]) -> None:
         self.filename = filename
         self.rules = rules
-        self.allowance = _Allowance(rules.allowed)
+        self.allowance = _Allowance(rules.allowed, local)
         self.found: list[Broken] = []
         self.modules: dict[str, str] = {}  # local name -> the module it is bound to
         self.names: dict[str, str] = {}  # local name -> dotted name of what `from M import N` bound
@@ -309,6 +318,18 @@ def _functions(body: Iterable[ast.stmt]) -> Iterator[ast.FunctionDef | ast.Async
             yield stmt
 
 
+def _is_stub(fn: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """A body that only raises NotImplementedError (after a docstring): not written yet, so no rule applies.
+
+    Its graded tests say "not implemented yet", which is the better message.
+    """
+    body = [s for s in fn.body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))]
+    if len(body) != 1 or not isinstance(body[0], ast.Raise) or body[0].exc is None:
+        return False
+    exc = body[0].exc.func if isinstance(body[0].exc, ast.Call) else body[0].exc
+    return isinstance(exc, ast.Name) and exc.id == "NotImplementedError"
+
+
 def _called_names(fn: ast.AST) -> set[str]:
     return {
         n.func.id for n in ast.walk(fn) if isinstance(n, ast.Call) and isinstance(n.func, ast.Name)
@@ -320,8 +341,8 @@ def _check_properties(tree: ast.Module, checker: _Checker) -> None:
     given_at_top = {name for name, fn in top.items() if any(map(checker.is_given, fn.decorator_list))}
     for name in checker.rules.properties:
         fn = top.get(name)
-        if fn is None:
-            continue  # a missing function is reported by the graded tests, not as a rule
+        if fn is None or _is_stub(fn):
+            continue  # missing or not written yet: the graded tests report it, not a rule
         if name in given_at_top:
             continue
         nested = {
@@ -337,17 +358,22 @@ def _check_properties(tree: ast.Module, checker: _Checker) -> None:
         )
 
 
-def check_rules(source: str, filename: str, rules: SourceRules) -> list[Broken]:
+def check_rules(source: str, filename: str, rules: SourceRules, *, local: Iterable[str] = ()) -> list[Broken]:
     """Every rule ``source`` breaks, in line order; a file that does not parse breaks none here.
+
+    ``local`` names the other modules of the submission (its other exercise
+    files): importing one is not allowed either.
 
     (A file that does not parse fails every graded test of its exercise anyway,
     with the parser's own message.)
     """
+    from funcpipe_rag.grading.harness import parse_python  # one thread at a time (CPython 3.11 ast)
+
     try:
-        tree = ast.parse(source, filename=filename)
+        tree = parse_python(source, filename)
     except (SyntaxError, ValueError):
         return []
-    checker = _Checker(filename, rules)
+    checker = _Checker(filename, rules, local)
     checker.visit(tree)
     _check_properties(tree, checker)
     return sorted(checker.found, key=lambda b: (b.line, b.rule))

@@ -48,9 +48,11 @@ from typing import Any, TypeVar
 from funcpipe_rag import course
 from funcpipe_rag.course import workbook_root
 from funcpipe_rag.grading import codec, harness, sandbox
+from funcpipe_rag.grading.contracts import ContractError, core_contract, rules_for
 from funcpipe_rag.grading.protocol import MAX_MESSAGE, ProtocolError, Raised, Reply, check_shape, parse_reply
 from funcpipe_rag.grading.protocol import request as encode_request
 from funcpipe_rag.grading.report import CoreReport, ExerciseReport, Report, TestResult
+from funcpipe_rag.grading.rules import SourceRules, check_rules
 from funcpipe_rag.grading.split import SplitError, module_facts, split_for_child
 
 T = TypeVar("T")
@@ -138,6 +140,7 @@ class Suite:
     functions: dict[str, Callable[[], None]] = field(default_factory=dict)
     shapes: dict[str, Any] = field(default_factory=dict)
     setup: Callable[[], tuple[Any, Any]] | None = None
+    rules: SourceRules | None = None  # the learner file's source rules (tests/grading/<core>/contract.toml)
 
     def load(self) -> None:
         """Run the grader's part of the file and collect its graded tests and observers."""
@@ -219,8 +222,12 @@ def _suite(core: str, path: Path, tests_root: Path) -> Suite:
     except (SplitError, SyntaxError) as exc:
         raise GraderError(str(exc)) from exc
     exercise = facts.constants.get("EXERCISE", path.stem.removeprefix("test_"))
+    try:
+        rules = rules_for(core_contract(core, tests_root), exercise)
+    except (ContractError, ValueError) as exc:
+        raise GraderError(str(exc)) from exc
     return Suite(core, exercise, facts.constants.get("TITLE", exercise), label, source, child_source,
-                 facts.graded)
+                 facts.graded, rules=rules)
 
 
 def discover(tests_root: Path, selectors_: Iterable[str] | None = None, *, load: bool = True) -> list[Suite]:
@@ -559,6 +566,22 @@ class Session:
         self.budget = 0.0
         self.handshake = False
         self.interrupted = False
+        self.fatal = self._broken_rule()
+
+    def _broken_rule(self) -> str | None:
+        """The first source rule the learner's file breaks, as the sentence every test then reports.
+
+        Checked on the snapshot, before any child starts: a file that imports
+        the answer scores zero for the exercise without running.
+        """
+        name = f"{self.suite.exercise}.py"
+        text = self.snap.text(name)
+        if self.suite.rules is None or text is None:
+            return None
+        others = {Path(n).stem for n in self.snap.files if n.endswith(".py") and n != name}
+        with harness.PARSING:
+            broken = check_rules(text, name, self.suite.rules, local=others)
+        return str(broken[0]) if broken else None
 
     # -- harness.Session
 
@@ -618,7 +641,7 @@ class Session:
 
     def prestart(self) -> None:
         """Start the child and send it its part of the graded-test file, without waiting for it."""
-        if self.child is not None or self.import_failure is not None:
+        if self.child is not None or self.import_failure is not None or self.fatal is not None:
             return
         now = time.monotonic()
         if self.deadline is None:

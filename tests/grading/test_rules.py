@@ -17,7 +17,7 @@ PROPERTIES = SourceRules(
 
 
 def _broken(source: str, rules: SourceRules = PRIMITIVES) -> list[tuple[str, int]]:
-    return [(b.rule, b.line) for b in check_rules(source, "ex.py", rules)]
+    return [(b.rule, b.line) for b in check_rules(source, "ex.py", rules, local={"ex01_primitives"})]
 
 
 @pytest.mark.parametrize("source", [
@@ -28,6 +28,7 @@ def _broken(source: str, rules: SourceRules = PRIMITIVES) -> list[tuple[str, int
     "import funcpipe_rag.result as r\nx = r.Err\n",
     "import asyncio as aio\naio.gather()\nimport sys\nsys.getrecursionlimit()\n",
     "import funcpipe_rag\nfuncpipe_rag.no_such_name\n",  # fails when run, and is no shortcut
+    "import no_such_module_anywhere\n",  # not installed: Python's own ImportError says more
 ])
 def test_allowed_sources_break_nothing(source: str) -> None:
     assert _broken(source) == []
@@ -118,3 +119,10 @@ def test_a_file_that_does_not_parse_breaks_no_rule() -> None:
 def test_an_allowed_name_that_does_not_exist_is_a_configuration_error() -> None:
     with pytest.raises(ValueError, match="does not exist"):
         check_rules("", "ex.py", SourceRules(allowed=("funcpipe_rag.no_such_thing",)))
+
+
+def test_an_untouched_stub_breaks_no_property_rule() -> None:
+    stub = 'def check_a(impl):\n    """Doc."""\n    raise NotImplementedError("TODO: write it")\n'
+    assert _broken(stub, PROPERTIES) == []
+    started = 'def check_a(impl):\n    x = 1\n    raise NotImplementedError\n'
+    assert (HYPOTHESIS, 1) in _broken(started, PROPERTIES)
