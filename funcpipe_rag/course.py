@@ -57,10 +57,10 @@ CORES: tuple[Core, ...] = (
         "`AsyncPlan`, the bind laws, description purity, replay, interpreter isolation",
         "notebooks/m08c01_async_descriptions.ipynb",
         (
-            Exercise("ex01_primitives", "Build the primitives", 14),
+            Exercise("ex01_primitives", "Build the primitives", 21),
             Exercise("ex02_user_pipeline", "The user pipeline as a plan", 10),
-            Exercise("ex03_bounded_embedding", "Bounded embedding of chunks", 11),
-            Exercise("ex04_properties", "Write the properties yourself", 10),
+            Exercise("ex03_bounded_embedding", "Bounded embedding of chunks", 14),
+            Exercise("ex04_properties", "Write the properties yourself", 16),
         ),
         "available",
     ),

@@ -36,12 +36,23 @@ _simple_fns: st.SearchStrategy[Any] = st.one_of(
 )
 
 
+# The recursive steps are named functions, not lambdas: to describe a strategy (which it does while
+# retrying a filter, say) Hypothesis reads a lambda's source with `ast`, which is not thread-safe on
+# Python 3.11, and the grader runs properties in several threads at once.
+
+
+def _composite_fns(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.builds(Then, inner, inner)
+
+
 def fn_specs() -> st.SearchStrategy[FnSpec]:
     """Functions ``int -> plan``: pure, lifted, hand-written, failing, and composites."""
-    strategy: st.SearchStrategy[FnSpec] = st.recursive(
-        _simple_fns, lambda inner: st.builds(Then, inner, inner), max_leaves=4
-    )
+    strategy: st.SearchStrategy[FnSpec] = st.recursive(_simple_fns, _composite_fns, max_leaves=4)
     return strategy
+
+
+def _composite_plans(inner: st.SearchStrategy[Any]) -> st.SearchStrategy[Any]:
+    return st.one_of(st.builds(Bound, inner, fn_specs()), st.builds(Mapped, inner, small_ints))
 
 
 def plan_specs(max_leaves: int = 5) -> st.SearchStrategy[PlanSpec]:
@@ -49,11 +60,7 @@ def plan_specs(max_leaves: int = 5) -> st.SearchStrategy[PlanSpec]:
     leaves: st.SearchStrategy[Any] = st.one_of(
         st.builds(Pure, small_ints), st.builds(Lift, small_ints), st.builds(Fail, codes)
     )
-    strategy: st.SearchStrategy[PlanSpec] = st.recursive(
-        leaves,
-        lambda inner: st.one_of(st.builds(Bound, inner, fn_specs()), st.builds(Mapped, inner, small_ints)),
-        max_leaves=max_leaves,
-    )
+    strategy: st.SearchStrategy[PlanSpec] = st.recursive(leaves, _composite_plans, max_leaves=max_leaves)
     return strategy
 
 

@@ -9,6 +9,7 @@ properties against them) use the same collection.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -110,24 +111,42 @@ def bind_runs_plan_twice(plan: Any, f: Any) -> Any:
     return run
 
 
+_WAITING: ContextVar[dict[str, Any] | None] = ContextVar("funcpipe_reassociating_bind", default=None)
+"""The step a running bind will apply after its first plan, while that first plan runs."""
+
+
 def bind_reassociates(plan: Any, f: Any) -> Any:
     """Flattens ``bind(bind(m, f), g)`` into one step, but runs ``g`` before ``f``.
 
-    An "optimisation" of nested binds: the identities still hold (with ``pure``
-    on either side the order cannot show), so only associativity sees it.
+    An "optimisation" of nested binds: a bind that runs as the first plan of
+    another takes over the outer step and applies it before its own. The
+    identities still hold (with ``pure`` on either side the order cannot
+    show), so only associativity sees it. It looks at nothing but what runs
+    (the pending outer step travels in a context variable), so it behaves the
+    same behind any wrapper.
     """
-    inner = getattr(plan, "_bound", None)
-    if inner is not None:
-        m, first = inner
-        return bind_reassociates(m, lambda x: bind_reassociates(f(x), first))
 
     async def run() -> Any:
-        res = await plan()
-        if isinstance(res, Err):
+        outer = _WAITING.get()
+        taken = None
+        if outer is not None and not outer["taken"]:
+            outer["taken"], taken = True, outer["then"]
+        mine = {"then": f, "taken": False}
+        token = _WAITING.set(mine)
+        try:
+            res = await plan()
+        finally:
+            _WAITING.reset(token)
+        token = _WAITING.set(None)  # the steps after the first plan are not in first position
+        try:
+            for step in ([taken] if taken is not None else []) + ([] if mine["taken"] else [f]):
+                if isinstance(res, Err):
+                    return res
+                res = await step(res.value)()
             return res
-        return await f(res.value)()
+        finally:
+            _WAITING.reset(token)
 
-    run._bound = (plan, f)  # type: ignore[attr-defined]
     return run
 
 

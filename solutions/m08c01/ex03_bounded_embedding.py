@@ -27,8 +27,9 @@ The contract
 Imports
 -------
 The standard library (``asyncio`` included); ``Result``, ``Ok``, ``Err``,
-``ErrInfo``, ``ErrorCode``, ``assert_never`` from ``funcpipe_rag``; ``AsyncPlan`` and the
-plan primitives except ``async_gather`` from
+``ErrInfo``, ``ErrorCode``, ``assert_never`` from ``funcpipe_rag``;
+``AsyncPlan``, ``async_pure``, ``async_bind``, ``async_map``, ``async_lift``
+and ``async_from_result`` (not ``async_gather``) from
 ``funcpipe_rag.domain.effects.async_``; the ports from
 ``funcpipe_rag.domain.ports``; ``funcpipe_rag.rag``. Nothing else: a file that
 imports ``async_gather``, the library's RAG pipeline or another package's

@@ -118,3 +118,12 @@ def test_alternative_answer_scores_full_marks(spec: Spec, chaff_reports: dict[st
     report = chaff_reports[spec.label]
     failed = [f"{t.name}: {t.message}" for t in report.tests if not t.passed]
     assert not failed, f"{spec.exercise}/{spec.name} is correct but lost points:\n" + "\n".join(failed)
+
+
+def test_the_notebook_bug_breaks_right_identity_only(chaff_reports: dict[str, Report]) -> None:
+    """Section 4 of the notebook shows that only right identity sees a bind that turns Err into 0, and
+    section 11 grades that very bind: the grader must agree."""
+    spec = next(s for s in _chaffs() if s.name == "bind_err_becomes_zero")
+    report = chaff_reports[spec.label]
+    laws = {"test_left_identity", "test_right_identity", "test_associativity"}
+    assert {t.name for t in report.tests if t.name in laws and not t.passed} == {"test_right_identity"}

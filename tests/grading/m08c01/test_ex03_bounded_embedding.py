@@ -47,6 +47,7 @@ class Embedder:
         self.latency = latency or {}
         self.fail_on = fail_on
         self.calls: list[str] = []
+        self.starts: list[float] = []  # the virtual time each embedding started
         self.in_flight = 0
         self.max_in_flight = 0
 
@@ -56,6 +57,7 @@ class Embedder:
 
     async def embed(self, text: str) -> Result[tuple[float, ...], ErrInfo]:
         self.calls.append(text)
+        self.starts.append(asyncio.get_running_loop().time())
         self.in_flight += 1
         self.max_in_flight = max(self.max_in_flight, self.in_flight)
         try:
@@ -135,9 +137,17 @@ def run(texts: list[str], limit: int, latency: dict[str, float] | None = None,
                                "failing": sorted(failing)})
 
 
-texts = st.lists(st.sampled_from(WORDS), min_size=0, max_size=12).map(
-    lambda ws: [f"{w} {i}" for i, w in enumerate(ws)]
-)
+def _numbered(words: list[str]) -> list[str]:
+    return [f"{w} {i}" for i, w in enumerate(words)]
+
+
+def _two_or_more(texts: list[str]) -> bool:
+    return len(texts) >= 2
+
+
+# Named functions, not lambdas, in strategies: Hypothesis reads a lambda's source (with `ast`, which is
+# not thread-safe) to describe it, and gradings run side by side.
+texts = st.lists(st.sampled_from(WORDS), min_size=0, max_size=12).map(_numbered)
 limits = st.integers(min_value=1, max_value=5)
 delays = st.lists(st.integers(1, 9), min_size=12, max_size=12)
 
@@ -198,7 +208,7 @@ def test_uses_the_concurrency() -> None:
     hint="Keep every result; at the end return the Err of the failing chunk with the smallest index.",
     examples=EXAMPLES,
 )
-@given(ts=texts.filter(lambda t: len(t) >= 2), limit=limits, data=st.data())
+@given(ts=texts.filter(_two_or_more), limit=limits, data=st.data())
 def test_first_error_by_index(ts: list[str], limit: int, data: st.DataObject) -> None:
     """If chunks fail, the Err of the failing chunk with the smallest index is the result."""
     failing = data.draw(st.sets(st.sampled_from(ts), min_size=1), label="failing")
@@ -219,3 +229,83 @@ def test_replayable() -> None:
     want = Ok(expected(chunks_of(words)))
     assert first == second == want, f"two runs gave {first!r:.120} and {second!r:.120}"
     assert seen["calls"] == 8, f"two runs of 4 chunks made {seen['calls']} calls, expected 8"
+
+
+# ---- the sliding window, and a limit below one ----------------------------------------------------
+
+
+class Window(TypedDict):
+    result: object
+    starts: list[float]
+    elapsed: float
+
+
+@observer
+def window_run(case: tuple[list[int], int]) -> Window:
+    """Chunk i sleeps latencies[i] virtual seconds; report when each embedding started and the total."""
+    latencies, limit = case
+    texts = [f"chunk {i}" for i in range(len(latencies))]
+    emb = Embedder({t: float(d) for t, d in zip(texts, latencies, strict=True)})
+    plan = _embed()(chunks_of(texts), emb, limit)
+    result, elapsed = drive_virtual(plan)
+    return {"result": result, "starts": list(emb.starts), "elapsed": float(elapsed)}
+
+
+class Refused(TypedDict):
+    raised: str
+    calls: int
+
+
+@observer
+def build_with_limit(limit: int) -> Refused:
+    """Build (never drive) the plan with ``limit``; which exception, if any, did building raise?"""
+    emb = Embedder()
+    try:
+        _embed()(chunks_of(["a b", "c d"]), emb, limit)
+    except Exception as exc:  # the learner's exception is the fact reported
+        return {"raised": type(exc).__name__, "calls": len(emb.calls)}
+    return {"raised": "", "calls": len(emb.calls)}
+
+
+def ideal_schedule(latencies: list[int], limit: int) -> tuple[list[float], float]:
+    """Start times and total time of a sliding window: the next chunk starts as soon as one finishes."""
+    free = [0.0] * min(limit, len(latencies))  # when each of the `limit` slots is next free
+    starts = []
+    for latency in latencies:
+        slot = min(range(len(free)), key=lambda i: free[i])
+        starts.append(free[slot])
+        free[slot] += latency
+    return starts, max(free, default=0.0)
+
+
+@graded(
+    points=2,
+    hint="Start the next chunk as soon as any embedding finishes (workers that take the next index, or a "
+         "semaphore around each call); lock-step batches wait for their slowest member.",
+    examples=EXAMPLES,
+)
+@given(latencies=st.lists(st.integers(1, 9), min_size=1, max_size=10), limit=limits)
+def test_sliding_window(latencies: list[int], limit: int) -> None:
+    """A sliding window: min(limit, n) start at once, the next starts when one ends; total time is ideal."""
+    seen = observe(window_run, (latencies, limit))
+    want_starts, want_elapsed = ideal_schedule(latencies, limit)
+    at_start = sum(1 for t in seen["starts"] if t == 0.0)
+    first = min(limit, len(latencies))
+    assert at_start == first, f"with limit={limit} and {len(latencies)} chunks, {at_start} embeddings " \
+                              f"started at once, expected {first}"
+    assert sorted(seen["starts"]) == sorted(want_starts), \
+        f"with latencies {latencies} and limit={limit} the embeddings started at {sorted(seen['starts'])}, " \
+        f"not {sorted(want_starts)}: start the next chunk as soon as one finishes"
+    assert abs(seen["elapsed"] - want_elapsed) < 1e-9, \
+        f"with latencies {latencies} and limit={limit} the run took {seen['elapsed']:g} s, " \
+        f"not {want_elapsed:g} s"
+
+
+@graded(points=1, hint="Check `limit` before building the plan: `if limit < 1: raise ValueError(...)`.")
+def test_limit_below_one_is_refused() -> None:
+    """limit < 1 raises ValueError when the plan is built, before any embedding."""
+    for limit in (0, -1, -7):
+        seen = observe(build_with_limit, limit)
+        raised = seen["raised"] or "nothing"
+        assert raised == "ValueError", f"building with limit={limit} raised {raised}, not ValueError"
+        assert seen["calls"] == 0, f"building with limit={limit} already embedded {seen['calls']} chunks"

@@ -31,6 +31,10 @@ LIKELY = {
     "eager bind": "check_replay",
     "lift reuses its coroutine": "check_replay",
     "lift caches its result": "check_replay",
+    "bind runs its plan twice": "check_replay",
+    "map calls f twice": "check_replay",
+    "bind reassociates": "check_associativity",
+    "bind loses Err details": "check_right_identity",
 }
 """The check most likely to catch a wrong implementation is run first (any check may catch it)."""
 MIN_RUNS = 20
@@ -169,3 +173,41 @@ def test_catches_lift_that_caches_its_result() -> None:
 def test_catches_pure_that_wraps_twice() -> None:
     """Caught: a pure that finishes with Ok(Ok(x))."""
     _caught("pure wraps twice")
+
+
+@graded(points=1, hint="Use functions that fail for some inputs, and compare with f(x) itself: an Err from f "
+                       "must come out of bind unchanged.")
+def test_catches_bind_that_drops_err_of_f() -> None:
+    """Caught: a bind that turns an Err returned by f's plan back into Ok."""
+    _caught("bind drops Err of f")
+
+
+@graded(points=1, hint="Compare whole results: an Err that f's plan returns must keep its code.")
+def test_catches_bind_that_rewrites_err_of_f() -> None:
+    """Caught: a bind that relabels the code of an Err returned by f's plan."""
+    _caught("bind rewrites Err of f")
+
+
+@graded(points=1, hint="Compare whole Err values (code, message, path), not only their codes.")
+def test_catches_bind_that_loses_err_details() -> None:
+    """Caught: a bind that keeps an Err's code but loses its message and path."""
+    _caught("bind loses Err details")
+
+
+@graded(points=1, hint="In check_replay, count the lifted step's calls after one run: exactly one.")
+def test_catches_bind_that_runs_its_plan_twice() -> None:
+    """Caught: a bind that runs its first plan twice on every run."""
+    _caught("bind runs its plan twice")
+
+
+@graded(points=1, hint="Associativity needs f and g that do not commute (add then fail-if-even, say), "
+                       "and plans built from binds on the left.")
+def test_catches_bind_that_reassociates() -> None:
+    """Caught: a bind that flattens nested binds but runs their steps in the wrong order."""
+    _caught("bind reassociates")
+
+
+@graded(points=1, hint="In check_replay, count the calls of the function given to map too: one per run.")
+def test_catches_map_that_calls_f_twice() -> None:
+    """Caught: a map that calls its function twice."""
+    _caught("map calls f twice")
