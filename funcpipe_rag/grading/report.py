@@ -55,6 +55,16 @@ class ExerciseReport:
     def done(self) -> bool:
         return bool(self.tests) and all(t.passed for t in self.tests)
 
+    def shared_failure(self) -> str:
+        """The message, when every test failed with the same one (a missing file, a broken rule...).
+
+        The table then says it once instead of once per test.
+        """
+        messages = {t.message for t in self.tests if not t.passed}
+        if len(self.tests) < 2 or any(t.passed for t in self.tests) or len(messages) != 1:
+            return ""
+        return messages.pop()
+
 
 @dataclass
 class CoreReport:
@@ -216,6 +226,7 @@ class Report:
 
     def table(self, *, verbose: bool = True) -> str:
         out: list[str] = [f"Grading {self.submission}"]
+        out.extend(f"note: {n}" for n in self.notes)  # first: a wrong folder explains everything below
         for core in self.cores:
             out.append("")
             pct = _percent(core.points, core.max_points)
@@ -223,10 +234,13 @@ class Report:
             for e in core.exercises:
                 status = "done" if e.done else f"{e.points}/{e.max_points}"
                 out.append(f"  {e.name} — {e.title}  [{status}]")
+                shared = e.shared_failure()
+                if shared and verbose:
+                    out.append(f"    every test failed: {shared}")
                 for t in e.tests:
                     mark = "PASS" if t.passed else "FAIL"
                     out.append(f"    {mark} {t.points:>2}/{t.max_points:<2} {t.name}")
-                    if t.passed or not verbose:
+                    if t.passed or not verbose or shared:
                         continue
                     out.append(f"         what failed: {t.message}")
                     if t.example:
@@ -245,7 +259,6 @@ class Report:
         out.append("")
         out.append(f"Total: {self.points}/{self.max_points} points ({self.percent:.0f}%)")
         out.append(self.boundary)
-        out.extend(f"note: {n}" for n in self.notes)
         return "\n".join(out)
 
     def __str__(self) -> str:

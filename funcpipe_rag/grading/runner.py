@@ -827,8 +827,14 @@ def grade_folder(
                 snaps[suite.core] = sandbox.snapshot(folder)
             except sandbox.SandboxError as exc:
                 raise GraderError(str(exc)) from exc
+            expected = [f"{e.slug}.py" for e in course.core(suite.core).exercises]
             if not folder.is_dir():
                 report.notes.append(f"no {suite.core}/ folder in {submission}: every {suite.core} test fails")
+            elif not any(snaps[suite.core].text(name) is not None for name in expected):
+                report.notes.append(
+                    f"{folder} holds none of {suite.core}'s files ({', '.join(expected)}): is it the right "
+                    "folder? funcpipe grade reads exercises/ unless you give --submission DIR"
+                )
     checkout = workbook_root()
     hidden = [root, submission, *([checkout] if checkout is not None else [])]
     if boundary.kind == "uid":
