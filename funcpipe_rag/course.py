@@ -60,7 +60,7 @@ CORES: tuple[Core, ...] = (
             Exercise("ex01_primitives", "Build the primitives", 21),
             Exercise("ex02_user_pipeline", "The user pipeline as a plan", 10),
             Exercise("ex03_bounded_embedding", "Bounded embedding of chunks", 14),
-            Exercise("ex04_properties", "Write the properties yourself", 16),
+            Exercise("ex04_properties", "Write the properties yourself", 18),
         ),
         "available",
     ),

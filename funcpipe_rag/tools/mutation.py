@@ -299,8 +299,9 @@ def update_readme(path: Path, summary: Summary) -> None:
     if begin not in text or end not in text:
         raise SystemExit(f"make mutation: {path.name} has no {begin} … {end} markers")
     judged = summary.count("killed") + len(summary.unreviewed)
+    run = judged + len(summary.equivalent)
     line = (f"{summary.core}: **{summary.score:.1f}%** of {judged} mutants killed "
-            f"({len(summary.equivalent)} reviewed as equivalent, "
+            f"({len(summary.equivalent)} more of the {run} run reviewed as equivalent, "
             f"{len(summary.unreviewed)} unreviewed survivors)")
     pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
     path.write_text(pattern.sub(lambda _m: f"{begin}{line}{end}", text), encoding="utf-8")

@@ -66,5 +66,5 @@ def test_the_readme_score_is_written_between_the_markers(tmp_path: Path) -> None
     readme.write_text("before\n<!-- mutation:m99 -->old<!-- /mutation:m99 -->\nafter\n")
     update_readme(readme, Summary("m99", [Mutant("ex", "op", 1, "a", "killed")]))
     text = readme.read_text()
-    assert "<!-- mutation:m99 -->m99: **100.0%** of 1 mutants killed" in text
+    assert "<!-- mutation:m99 -->m99: **100.0%** of 1 mutants killed (0 more of the 1 run" in text
     assert text.startswith("before\n") and text.endswith("after\n") and "old" not in text

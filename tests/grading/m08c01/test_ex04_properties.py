@@ -211,3 +211,24 @@ def test_catches_bind_that_reassociates() -> None:
 def test_catches_map_that_calls_f_twice() -> None:
     """Caught: a map that calls its function twice."""
     _caught("map calls f twice")
+
+
+ONLY_ITS_LAW = {
+    "check_left_identity": "bind rewrites Err of f",
+    "check_right_identity": "bind loses Err details",
+    "check_associativity": "bind reassociates",
+}
+"""For each law, a wrong algebra that breaks that law and no other: the law's own check must see it."""
+
+
+@graded(points=2, hint="Each check must test its own law: compare the two sides of the equation, run, for "
+                       "generated plans and functions that fail as well as succeed.")
+def test_each_law_check_sees_its_own_bug() -> None:
+    """Each law's check fails on the wrong bind that breaks that law alone (no other check can stand in)."""
+    try:
+        _passes_on_correct()
+    except AssertionError as exc:
+        raise AssertionError(f"your checks must first pass on correct primitives ({exc})") from None
+    missed = [f"{check} passed on {WRONG[kind].mistake}" for check, kind in ONLY_ITS_LAW.items()
+              if _run(check, kind)["passed"]]
+    assert not missed, "; ".join(missed)
