@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import shutil
 from pathlib import Path
+
+from grading_support import ROOT
 
 from funcpipe_rag.grading import grade
 from funcpipe_rag.grading.report import CoreReport, ExerciseReport, Report, TestResult
@@ -40,3 +43,20 @@ def test_an_empty_folder_says_so_before_anything_else(tmp_path: Path) -> None:
     first = report.table().splitlines()[1]
     assert first.startswith("note: ") and "holds none of m08c01's files" in first and "--submission" in first
     assert report.points == 0
+
+
+def test_an_exception_in_the_learners_code_names_their_file_line_and_step(tmp_path: Path) -> None:
+    """A crash inside a private step reads as the learner's own traceback line, not the grader's."""
+    core = tmp_path / "m08c01"
+    shutil.copytree(ROOT / "solutions" / "m08c01", core)
+    source = core / "ex02_user_pipeline.py"
+    text = source.read_text()
+    target = "    return async_from_result(validate_user(raw))"
+    assert text.count(target) == 1
+    source.write_text(text.replace(target, "    raise KeyError('nickname')", 1))
+    line = source.read_text().splitlines().index("    raise KeyError('nickname')") + 1
+    report = grade("m08c01/ex02", submission=tmp_path)
+    messages = [t.message for e in report.cores[0].exercises for t in e.tests if not t.passed]
+    assert messages, "a pipeline whose validation step crashes must fail"
+    assert any(f"(at ex02_user_pipeline.py, line {line}, in _validate)" in m for m in messages), messages
+    assert not any(str(tmp_path) in m for m in messages)  # the learner's machine path stays out of reports
