@@ -77,6 +77,10 @@ CORES: tuple[Core, ...] = (
 """Every core of the module, in course order."""
 
 
+START_PAGE = "notebooks/00_start_here.ipynb"
+"""The notebook a learner opens first (``make lab`` opens it): how to use the workbook, and the course map."""
+
+
 def core(slug: str) -> Core:
     """The core called ``slug`` (``"m08c01"``); ``KeyError`` naming the valid slugs otherwise."""
     for c in CORES:

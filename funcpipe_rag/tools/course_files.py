@@ -1,4 +1,4 @@
-"""Files derived from the course registry: the README's course map and the GitHub Classroom files.
+"""Files derived from the course registry: the course map (README and start page) and the Classroom files.
 
 ``python -m funcpipe_rag.tools.course_files write`` rewrites them from
 :data:`funcpipe_rag.course.CORES` (``make course-files`` calls exactly this);
@@ -16,7 +16,7 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from funcpipe_rag.course import CORES, Core, available, workbook_root
+from funcpipe_rag.course import CORES, START_PAGE, Core, available, workbook_root
 
 MAP_BEGIN = "<!-- course map: generated from funcpipe_rag/course.py by `make course-files`; do not edit -->"
 MAP_END = "<!-- end of course map -->"
@@ -36,14 +36,30 @@ def _step_id(core: Core, exercise: str) -> str:
     return f"{core.slug}-{exercise}".replace("_", "-")
 
 
-def course_map(cores: Sequence[Core] = CORES) -> str:
-    """The Markdown table of every core, with links to what learners can open."""
+def _relative(path: str, links_from: str) -> str:
+    """``path`` (relative to the workbook root) as seen from the folder ``links_from``."""
+    if links_from and path.startswith(links_from):
+        return path[len(links_from):]
+    return "../" * links_from.count("/") + path
+
+
+def course_map(cores: Sequence[Core] = CORES, *, links_from: str = "") -> str:
+    """The Markdown table of every core, with links to what learners can open.
+
+    Links are relative to the workbook root; ``links_from="notebooks/"`` writes
+    them relative to that folder instead (for the start page) and links each
+    core's exercise folder to its instructions.
+    """
+    up = "../" * links_from.count("/")
     lines = ["| Core | Title | Topic | Status |", "|---|---|---|---|"]
     for c in cores:
         if c.status == "available":
             points = sum(e.points for e in c.exercises)
-            where = [f"[`{c.notebook}`]({c.notebook})"] if c.notebook else []
-            where.append(f"`exercises/{c.slug}/` ({len(c.exercises)} exercises, {points} points)")
+            where = [f"[`{c.notebook}`]({_relative(c.notebook, links_from)})"] if c.notebook else []
+            folder = f"`exercises/{c.slug}/`"
+            if up:
+                folder = f"[{folder}]({_relative(f'exercises/{c.slug}/README.md', links_from)})"
+            where.append(f"{folder} ({len(c.exercises)} exercises, {points} points)")
             status = "**available** — " + ", ".join(where)
         else:
             status = "planned"
@@ -58,6 +74,33 @@ def readme_with_map(readme: str, cores: Sequence[Core] = CORES) -> str:
         raise ValueError(f"the README has no course-map block ({MAP_BEGIN!r} ... {MAP_END!r})")
     head = readme[: start + len(MAP_BEGIN)]
     return f"{head}\n{course_map(cores)}{readme[end:]}"
+
+
+def _split_lines(text: str) -> list[str]:
+    return text.splitlines(keepends=True)
+
+
+def start_page_with_map(text: str, cores: Sequence[Core] = CORES) -> str:
+    """The start notebook's JSON ``text`` with its course-map cell regenerated from ``cores``.
+
+    The map lives in the one Markdown cell holding the course-map markers; its
+    links are relative to ``notebooks/``. Text without such a cell (no start
+    page yet) comes back unchanged.
+    """
+    if MAP_BEGIN not in text:
+        return text
+    nb = json.loads(text)
+    for cell in nb["cells"]:
+        source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "markdown" and MAP_BEGIN in source:
+            start, end = source.find(MAP_BEGIN), source.find(MAP_END)
+            if end < start:
+                raise ValueError(f"{START_PAGE}: the course-map cell has no end marker {MAP_END!r}")
+            table = course_map(cores, links_from="notebooks/")
+            new = f"{source[: start + len(MAP_BEGIN)]}\n{table}{source[end:]}"
+            cell["source"] = _split_lines(new)
+    # nbformat's own layout, so that `make notebooks` and this writer never fight over the file
+    return json.dumps(nb, sort_keys=True, indent=1, ensure_ascii=False) + "\n"
 
 
 def autograding_json(cores: Sequence[Core] | None = None) -> str:
@@ -138,6 +181,7 @@ def classroom_workflow(cores: Sequence[Core] | None = None) -> str:
 
 GENERATORS: dict[str, Callable[[str], str]] = {
     README: readme_with_map,
+    START_PAGE: start_page_with_map,
     AUTOGRADING: lambda _old: autograding_json(),
     WORKFLOW: lambda _old: classroom_workflow(),
 }

@@ -1,11 +1,12 @@
-"""``make lab``: JupyterLab at the workbook's root, on the first available core's notebook.
+"""``make lab``: JupyterLab at the workbook's root, on the start page.
 
 ``python -m funcpipe_rag.tools.lab [extra jupyter options]`` starts
 JupyterLab so that a learner sees what they work on:
 
 * its file browser is rooted at the workbook (the folder holding
   ``notebooks/`` and ``exercises/``), so the exercises are one click away;
-* it opens the notebook of the first available core of the course registry;
+* it opens the start page (``notebooks/00_start_here.ipynb``), or, without one, the notebook
+  of the first available core of the course registry;
 * new notebooks use the workbook's kernel (``funcpipe-m08``);
 * JupyterLab's news and update prompts are off. That is a settings override
   written into this virtual environment's ``share/jupyter/lab/settings``,
@@ -23,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from funcpipe_rag.course import available, workbook_root
+from funcpipe_rag.course import START_PAGE, available, workbook_root
 from funcpipe_rag.tools.notebooks import KERNEL_NAME
 
 SETTINGS_OVERRIDES: dict[str, Any] = {
@@ -54,8 +55,9 @@ def install_settings(prefix: str | Path = sys.prefix) -> Path:
 def lab_arguments(root: Path) -> list[str]:
     """The ``jupyter lab`` arguments: the root, the default kernel, and the notebook to open."""
     args = [f"--ServerApp.root_dir={root}", f"--MultiKernelManager.default_kernel_name={KERNEL_NAME}"]
-    first = next((c.notebook for c in available() if c.notebook), None)
-    if first is not None and (root / first).is_file():
+    candidates = (START_PAGE, *(c.notebook for c in available()))
+    first = next((n for n in candidates if n and (root / n).is_file()), None)
+    if first is not None:
         args.append(str(root / first))  # jupyter reads a relative path from the current folder, not the root
     return args
 

@@ -84,12 +84,18 @@ def test_no_news_or_update_prompts(lab: httpx.Client) -> None:
     assert defaults["fetchNews"] == "false" and defaults["checkForUpdates"] is False
 
 
-def test_it_opens_the_first_available_core_notebook() -> None:
+def test_it_opens_the_start_page() -> None:
     root = course.workbook_root()
     assert root is not None
+    assert lab_arguments(root)[-1] == str(root / course.START_PAGE)
+
+
+def test_without_a_start_page_it_opens_the_first_available_core_notebook(tmp_path: Path) -> None:
     first = course.available()[0].notebook
     assert first is not None
-    assert lab_arguments(root)[-1] == str(root / first)
+    (tmp_path / first).parent.mkdir(parents=True)
+    (tmp_path / first).write_text("{}")
+    assert lab_arguments(tmp_path)[-1] == str(tmp_path / first)
 
 
 def test_installing_the_settings_keeps_other_overrides(tmp_path: Path) -> None:

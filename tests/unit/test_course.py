@@ -91,3 +91,31 @@ def test_a_stale_file_is_reported(tmp_path: Path) -> None:
     assert set(course_files.stale(tmp_path)) == {"README.md", course_files.AUTOGRADING, course_files.WORKFLOW}
     course_files.write(tmp_path)
     assert course_files.stale(tmp_path) == []
+
+
+def test_the_start_page_carries_the_generated_map() -> None:
+    assert ROOT is not None
+    text = (ROOT / course.START_PAGE).read_text(encoding="utf-8")
+    assert course_files.MAP_BEGIN in text and course_files.MAP_END in text
+    for c in course.available():
+        assert c.notebook is not None and Path(c.notebook).name in text
+        assert f"../exercises/{c.slug}/README.md" in text
+
+
+def test_every_command_the_start_page_shows_is_one_the_cli_accepts() -> None:
+    """The start page's commands are typed by learners as they read them, so each must parse."""
+    import json
+    import re
+    import shlex
+
+    from funcpipe_rag.cli import build_parser
+
+    assert ROOT is not None
+    cells = json.loads((ROOT / course.START_PAGE).read_text(encoding="utf-8"))["cells"]
+    text = "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "markdown")
+    commands = re.findall(r"^\s*funcpipe ([^#\n]+?)\s*(?:#.*)?$|`funcpipe ([^`]+)`", text, flags=re.MULTILINE)
+    found = [shlex.split(a or b) for a, b in commands]
+    assert len(found) >= 5, found
+    parser = build_parser()
+    for argv in found:
+        parser.parse_args(argv)  # exits (a failing test) on a command the CLI does not know
