@@ -51,6 +51,11 @@ that checks a law checks the same law the same way.
 * **Lifts** — :class:`LiftSet` (:data:`LIBRARY_LIFTS`), pure functions as
   data (``Scale``, ``FailOn``, ``RaiseOn``, ``Upto``), :func:`lift_properties`
   (:data:`LIFT_PROPERTIES`) and :data:`WRONG_LIFTS`.
+* **Rate limits and fairness (Core 6)** — :class:`FairnessImpl`
+  (:data:`LIBRARY_FAIRNESS`), recording sources on a schedule (:class:`Tenant`),
+  :func:`fairness_properties` (:data:`FAIRNESS_PROPERTIES`: the envelope, exact
+  timing, weighted shares, no stall, bounded buffers, closing) and
+  :data:`WRONG_FAIRNESS`, the broken limiters and merges they catch.
 
 The parts built on Hypothesis (laws, path coverage, strategies, settings) are
 imported when first used, so code that needs only the fakes, virtual time or
@@ -146,6 +151,13 @@ from funcpipe_rag.testing._wrong_resilience import (
 from funcpipe_rag.testing._wrong_streams import WRONG_STREAMS
 
 if TYPE_CHECKING:
+    from funcpipe_rag.testing._fairness import (
+        FAIRNESS_PROPERTIES,
+        LIBRARY_FAIRNESS,
+        FairnessImpl,
+        Tenant,
+        fairness_properties,
+    )
     from funcpipe_rag.testing._laws import LAW_SUBJECTS, LawSubject, bind_law_properties, law_property
     from funcpipe_rag.testing._lift_laws import LIFT_PROPERTIES, lift_properties
     from funcpipe_rag.testing._paths import MIN_SHARE, PathLog, Strata, measure
@@ -169,6 +181,7 @@ if TYPE_CHECKING:
         stream_law_properties,
     )
     from funcpipe_rag.testing._stream_strategies import item_lists, item_values, stream_fn_specs, stream_specs
+    from funcpipe_rag.testing._wrong_fairness import WRONG_FAIRNESS
 
 __getattr__ = on_first_use(__name__, {
     "_laws": ("LAW_SUBJECTS", "LawSubject", "bind_law_properties", "law_property"),
@@ -184,6 +197,8 @@ __getattr__ = on_first_use(__name__, {
     ),
     "_stream_strategies": ("item_lists", "item_values", "stream_fn_specs", "stream_specs"),
     "_lift_laws": ("LIFT_PROPERTIES", "lift_properties"),
+    "_fairness": ("FAIRNESS_PROPERTIES", "FairnessImpl", "LIBRARY_FAIRNESS", "Tenant", "fairness_properties"),
+    "_wrong_fairness": ("WRONG_FAIRNESS",),
 })  # fmt: skip
 
 
@@ -191,8 +206,10 @@ __all__ = [
     "CANCELLED",
     "CLOSURE",
     "COURSE_SLIPS",
+    "FAIRNESS_PROPERTIES",
     "LAW_SUBJECTS",
     "LIBRARY",
+    "LIBRARY_FAIRNESS",
     "LIBRARY_LIFTS",
     "LIBRARY_STREAMS",
     "LIFT_PROPERTIES",
@@ -205,6 +222,7 @@ __all__ = [
     "STREAM_INVARIANTS",
     "STREAM_LAWS",
     "WRONG",
+    "WRONG_FAIRNESS",
     "WRONG_LIFTS",
     "WRONG_RESILIENCE",
     "WRONG_STREAMS",
@@ -220,6 +238,7 @@ __all__ = [
     "FailIf",
     "FailOn",
     "FailWhen",
+    "FairnessImpl",
     "FakeChunkStore",
     "FakeClock",
     "FakeDb",
@@ -263,6 +282,7 @@ __all__ = [
     "StreamAlgebra",
     "StreamFnSpec",
     "StreamSpec",
+    "Tenant",
     "Then",
     "ThenFn",
     "Trace",
@@ -278,6 +298,7 @@ __all__ = [
     "codes",
     "expected_delays_ms",
     "fail_with",
+    "fairness_properties",
     "fn_specs",
     "held",
     "item_lists",

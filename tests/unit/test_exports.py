@@ -36,6 +36,7 @@ PUBLIC_API = {
     "lift_sync_with_executor", "perform", "perform_async", "run_plan", "run_stream", "run_sync", "settle",
     "stream_items",
     "ResilienceEnv", "RetryPolicy", "TimeoutPolicy", "async_with_resilience", "resilient_mapper",
+    "FairnessPolicy", "RateLimitPolicy", "async_gen_fair_merge", "async_gen_rate_limited",
 }  # fmt: skip
 
 TESTING_API = {
@@ -61,6 +62,9 @@ TESTING_API = {
     # lifts (Core 7)
     "FailOn", "LIBRARY_LIFTS", "LIFT_PROPERTIES", "LiftSet", "RaiseOn", "Scale", "Upto", "WRONG_LIFTS",
     "lift_properties",
+    # rate limits and fairness (Core 6)
+    "FAIRNESS_PROPERTIES", "FairnessImpl", "LIBRARY_FAIRNESS", "Tenant", "WRONG_FAIRNESS",
+    "fairness_properties",
 }  # fmt: skip
 
 

@@ -2,10 +2,11 @@
 
 ``plan.py`` holds ``AsyncPlan`` and its combinators, ``concurrency.py``
 ``async_gather``, ``resilience.py`` the retry and timeout policies of
-Core 4, ``stream.py`` ``AsyncGen`` and its combinators, ``lifts.py`` the
-lifts of synchronous functions into plans and streams. The nodes the
-combinators build (``_nodes.py``, ``_stream_nodes.py``) and the loops that
-run them (``_interpreter.py``, ``_stream_interpreter.py``) are internal;
+Core 4, ``rate_limit.py`` the rate limits and fair merges of Core 6,
+``stream.py`` ``AsyncGen`` and its combinators, ``lifts.py`` the lifts of
+synchronous functions into plans and streams. The nodes the combinators
+build (``_nodes.py``, ``_stream_nodes.py``) and the loops that run them
+(``_interpreter.py``, ``_stream_interpreter.py``) are internal;
 ``describe_plan`` renders a plan's nodes as a tree.
 """
 
@@ -26,6 +27,12 @@ from funcpipe_rag.domain.effects.async_.plan import (
     async_map,
     async_pure,
     settle,
+)
+from funcpipe_rag.domain.effects.async_.rate_limit import (
+    FairnessPolicy,
+    RateLimitPolicy,
+    async_gen_fair_merge,
+    async_gen_rate_limited,
 )
 from funcpipe_rag.domain.effects.async_.resilience import (
     ResilienceEnv,
@@ -55,7 +62,9 @@ __all__ = [
     "LIFT_ERROR_CODE",
     "AsyncGen",
     "AsyncPlan",
+    "FairnessPolicy",
     "PlanNode",
+    "RateLimitPolicy",
     "ResilienceEnv",
     "ResilientMapper",
     "ResilientPlan",
@@ -67,11 +76,13 @@ __all__ = [
     "async_from_result",
     "async_gather",
     "async_gen_and_then",
+    "async_gen_fair_merge",
     "async_gen_flat_map",
     "async_gen_from_iter",
     "async_gen_from_list",
     "async_gen_map",
     "async_gen_map_action",
+    "async_gen_rate_limited",
     "async_gen_return",
     "async_gen_using",
     "async_lift",

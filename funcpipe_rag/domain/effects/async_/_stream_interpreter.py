@@ -154,6 +154,19 @@ class StreamRun(AsyncIterator[Result[A, ErrInfo]], Generic[A]):
     def __anext__(self) -> Awaitable[Result[A, ErrInfo]]:
         return self._pull(None, 1)
 
+    def known_drained(self) -> bool:
+        """Whether the run is known to have no more items without awaiting anything.
+
+        ``True`` once it has ended or been closed, or when every operator
+        reports it has nothing left (the last item of a list was delivered);
+        ``False`` when more may come, and always before the first pull. A
+        rate limiter asks this so as not to spend a token on a pull that
+        would only find the end.
+        """
+        if self._state == _CLOSED:
+            return True
+        return self._state == _OPEN and not self._askers and is_drained(self._top)
+
     async def collect(self, limit: int | None = None) -> list[Result[A, ErrInfo]]:
         """The next ``limit`` items (all that are left when ``None``), pulled in one go.
 
