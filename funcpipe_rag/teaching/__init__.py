@@ -13,7 +13,11 @@
   :func:`plot_footprints` (pulls and memory against a source's length), and
   ``nested_*``, the chapter's one-generator-per-combinator streams;
 * the synchronous core (Core 7): :func:`largest_gap` and :func:`plot_gaps`
-  (how long the event loop went without a turn while a step ran).
+  (how long the event loop went without a turn while a step ran);
+* ``course_with_resilience`` and the course's separate fakes
+  (:class:`SeparateClock`, :class:`SeparateSleeper`, :func:`separate_timeout`,
+  :func:`emit_rate_limited`), :func:`trace_table`, :func:`plot_trace`,
+  :func:`plot_delays`: the Core 4 and 5 lessons.
 
 Shell-side teaching support (it drives plans and draws); nothing in the
 library depends on it. Each topic is a module of its own, so later cores add
@@ -41,6 +45,16 @@ from funcpipe_rag.teaching._nested_streams import (
     nested_using,
 )
 from funcpipe_rag.teaching._plots import in_flight_curve, plot_chain_times, plot_in_flight, plot_speedup
+from funcpipe_rag.teaching._resilience import (
+    SeparateClock,
+    SeparateSleeper,
+    course_with_resilience,
+    emit_rate_limited,
+    plot_delays,
+    plot_trace,
+    separate_timeout,
+    trace_table,
+)
 from funcpipe_rag.teaching._responsiveness import largest_gap, plot_gaps
 from funcpipe_rag.teaching._streams import (
     Counted,
@@ -64,13 +78,17 @@ __all__ = [
     "Counted",
     "Footprint",
     "PropertyReport",
+    "SeparateClock",
+    "SeparateSleeper",
     "check_property",
     "closure_bind",
     "closure_lift",
     "closure_map",
     "closure_pure",
     "counted_source",
+    "course_with_resilience",
     "deepest_closure_chain",
+    "emit_rate_limited",
     "footprint",
     "in_flight_curve",
     "largest_gap",
@@ -84,9 +102,13 @@ __all__ = [
     "notebook_profile",
     "overflow_depth",
     "plot_chain_times",
+    "plot_delays",
     "plot_footprints",
     "plot_gaps",
     "plot_in_flight",
     "plot_speedup",
+    "plot_trace",
+    "separate_timeout",
     "time_chain",
+    "trace_table",
 ]

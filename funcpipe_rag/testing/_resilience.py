@@ -261,6 +261,13 @@ class PolicySpec:
                 + ("" if self.idempotent else ", NOT idempotent") + ")")
 
 
+ScenarioData = tuple[
+    tuple[int, frozenset[str], float, float, float, bool], float | None,
+    tuple[tuple[float, str | None, float | None], ...], int,
+]
+"""A :class:`Scenario` as plain tuples: policy fields, timeout, replies, seed."""
+
+
 @dataclass(frozen=True, slots=True)
 class Scenario:
     """One run to check: a policy, an optional per-attempt timeout, the step's replies, the seed."""
@@ -273,6 +280,20 @@ class Scenario:
     @property
     def timeout(self) -> TimeoutPolicy | None:
         return None if self.timeout_ms is None else TimeoutPolicy(self.timeout_ms)
+
+    def as_data(self) -> ScenarioData:
+        """The scenario as plain tuples (what the grader sends to the process running a submission)."""
+        p = self.policy
+        policy = (p.max_attempts, frozenset(p.retriable_codes), p.backoff_base_ms, p.max_backoff_ms,
+                  p.jitter_factor, p.idempotent)
+        replies = tuple((r.latency_ms, r.code, r.retry_after_ms) for r in self.replies)
+        return policy, self.timeout_ms, replies, self.seed
+
+    @classmethod
+    def from_data(cls, data: ScenarioData) -> Scenario:
+        """The scenario :meth:`as_data` describes."""
+        policy, timeout_ms, replies, seed = data
+        return cls(PolicySpec(*policy), timeout_ms, tuple(Reply(*r) for r in replies), seed)
 
     def reply(self, attempt: int) -> Reply:
         """The reply attempt ``attempt`` (from 1) gets."""
@@ -397,6 +418,7 @@ __all__ = [
     "Reply",
     "RunFacts",
     "Scenario",
+    "ScenarioData",
     "ScriptedStep",
     "StepCall",
     "Trace",

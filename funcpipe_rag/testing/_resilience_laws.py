@@ -113,10 +113,19 @@ def _path_scenario(draw: st.DrawFn, path: Path) -> Scenario:
         slow = draw(st.lists(st.builds(succeed, st.sampled_from([x for x in LATENCIES if x > timeout])),
                              min_size=1, max_size=policy.max_attempts - 1))
         return Scenario(policy, timeout, (*slow, draw(st.builds(succeed, st.sampled_from(quick)))), seed)
-    # give-up: every reply fails, so the run ends with an Err (exhausted, or a code not retried)
-    policy = draw(policies())
-    return Scenario(policy, draw(st.sampled_from((None, *TIMEOUTS))),
-                    tuple(draw(st.lists(replies(ok_share=False), min_size=1, max_size=5))), seed)
+    # give-up: every reply fails, so the run ends with an Err — mostly after the attempts ran out
+    # (the last error must be kept, the attempts recorded), sometimes at once on a code not retried
+    if draw(st.booleans(), label="exhausted"):
+        code = draw(st.sampled_from(RETRIABLE), label="code")
+        policy = draw(policies(min_attempts=2, must_retry=(code, "TIMEOUT")))
+        timeout = draw(st.sampled_from(TIMEOUTS))
+        failing = replies(codes=(code,), latencies=LATENCIES, ok_share=False)
+        return Scenario(policy, timeout, tuple(draw(st.lists(failing, min_size=1, max_size=5))), seed)
+    # attempts left, but a code no policy here retries (NOT_FOUND, VALIDATION), maybe after retriable ones
+    policy = draw(policies(min_attempts=2))
+    answers = draw(st.lists(replies(ok_share=False), max_size=3))
+    last = draw(replies(codes=FATAL[1:], ok_share=False))
+    return Scenario(policy, draw(st.sampled_from((None, *TIMEOUTS))), (*answers, last), seed)
 
 
 SCENARIO_STRATA: Strata[Scenario] = Strata({path: _path_scenario(path) for path in ("success", "retry",
@@ -325,21 +334,51 @@ def resilience_property(name: str) -> ResilienceProperty:
     raise KeyError(f"no property {name!r}; the properties are {names}")
 
 
+def resilience_counterexample(
+    prop: ResilienceProperty,
+    impl: Impl = async_with_resilience,
+    build: BuildPolicy = PolicySpec.build,
+    *,
+    max_examples: int = 60,
+) -> tuple[Scenario, str] | None:
+    """Run ``prop`` for ``impl``: ``None`` when it holds, else the smallest failing scenario Hypothesis
+    found and the first line of what went wrong."""
+    failing: list[tuple[Scenario, str]] = []
+
+    def body(_path: str, scenario: Scenario) -> None:
+        try:
+            prop.check(scenario, run_scenario(scenario, impl, build))
+        except AssertionError as exc:
+            text = str(exc).strip()
+            failing.append((scenario, text.splitlines()[0] if text else "failed"))
+            raise
+
+    try:
+        prop.cases.run(
+            body, max_examples=max_examples, report_multiple_bugs=False,
+            suppress_health_check=list(HealthCheck),
+            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+        )
+    except AssertionError:
+        return failing[-1]  # Hypothesis replays the smallest failing example last
+    return None
+
+
 def resilience_properties(
     impl: Impl = async_with_resilience,
     build: BuildPolicy = PolicySpec.build,
     *,
     max_examples: int = 60,
 ) -> dict[str, Callable[[], None]]:
-    """Every property for ``impl``, each a Hypothesis test ready to call (raises on a counterexample)."""
+    """Every property for ``impl``, each a test ready to call: it raises ``AssertionError`` naming the
+    smallest failing scenario when the property does not hold."""
+
     def make(prop: ResilienceProperty) -> Callable[[], None]:
         def test() -> None:
-            prop.cases.run(
-                lambda _path, scenario: prop.check(scenario, run_scenario(scenario, impl, build)),
-                max_examples=max_examples, report_multiple_bugs=False,
-                suppress_health_check=list(HealthCheck),
-                phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
-            )
+            found = resilience_counterexample(prop, impl, build, max_examples=max_examples)
+            if found is not None:
+                scenario, what = found
+                raise AssertionError(f"{prop.name}: {what}\n  on {scenario!r}")
 
         test.__name__ = prop.name.replace(" ", "_").replace("-", "_")
         return test
@@ -356,6 +395,7 @@ __all__ = [
     "path_of",
     "policies",
     "replies",
+    "resilience_counterexample",
     "resilience_properties",
     "resilience_property",
     "scenarios",

@@ -49,10 +49,11 @@ TESTING_API = {
     # Cores 4 and 5: resilient plans under test, the course's fake-time helpers
     "CANCELLED", "COURSE_SLIPS", "PATHS", "RESILIENCE_PROPERTIES", "SCENARIO_STRATA", "WRONG_RESILIENCE",
     "Attempt", "Backoff", "FakeClock", "FakeSleeper", "PolicySpec", "Reply", "ResilienceProperty", "RunFacts",
-    "Scenario", "ScriptedStep", "Slips", "StepCall", "Trace", "TraceRecorder", "WrongResilience",
+    "Scenario", "ScenarioData", "ScriptedStep", "Slips", "StepCall", "Trace", "TraceRecorder",
+    "WrongResilience",
     "closure_with_resilience", "expected_delays_ms", "fail_with", "make_fake_timeout_ctx",
-    "make_test_resilience_env", "outcome_code", "path_of", "policies", "replies", "resilience_properties",
-    "resilience_property", "run_scenario", "scenarios", "succeed",
+    "make_test_resilience_env", "outcome_code", "path_of", "policies", "replies", "resilience_counterexample",
+    "resilience_properties", "resilience_property", "run_scenario", "scenarios", "succeed",
     # streams (Core 2)
     "AndThen", "CountingSource", "FailIf", "Hand", "Held", "Items", "LIBRARY_STREAMS", "LiftItemAdd",
     "Listed", "NESTED", "RecordingResource", "Ret", "RetAdd", "STREAM_INVARIANTS", "STREAM_LAWS", "Shifted",
