@@ -9,6 +9,8 @@ This module is the child's side of that:
 * :func:`learner_profile` makes the learner's Hypothesis deterministic and
   quick (derandomized, no database, no shrinking: the first failing example
   found is the one reported);
+* :func:`neutral_impl` does the same for an implementation that is one
+  function returning a plan (``async_with_resilience`` and its wrong variants);
 * :func:`neutral_plans` wraps an implementation of the plan algebra in fresh
   functions with neutral names (``pure``, ``bind``, ``map``, ``lift``) that
   count how many plans the property actually ran, so neither the object's
@@ -70,21 +72,27 @@ class Impl:
         return "impl"
 
 
+def _counted(inner: Callable[[], Awaitable[Any]], counter: RunCounter) -> Callable[[], Awaitable[Any]]:
+    """``inner`` as a fresh plan that counts its runs from outside in ``counter``."""
+
+    async def plan() -> Any:
+        if counter.depth == 0:
+            counter.runs += 1
+        counter.depth += 1
+        try:
+            return await inner()
+        finally:
+            counter.depth -= 1
+
+    return plan
+
+
 def neutral_plans(alg: PlanAlgebra) -> tuple[Impl, RunCounter]:
     """``alg`` behind fresh, neutrally named functions that count the plans run."""
     counter = RunCounter()
 
     def wrap(inner: Callable[[], Awaitable[Any]]) -> Callable[[], Awaitable[Any]]:
-        async def plan() -> Any:
-            if counter.depth == 0:
-                counter.runs += 1
-            counter.depth += 1
-            try:
-                return await inner()
-            finally:
-                counter.depth -= 1
-
-        return plan
+        return _counted(inner, counter)
 
     def pure(value: Any) -> Any:
         return wrap(alg.pure(value))
@@ -99,6 +107,17 @@ def neutral_plans(alg: PlanAlgebra) -> tuple[Impl, RunCounter]:
         return wrap(alg.lift(make))
 
     return Impl(pure, bind, map, lift), counter
+
+
+def neutral_impl(impl: Callable[..., Any]) -> tuple[Callable[..., Any], RunCounter]:
+    """A function-shaped implementation (``impl(...) -> plan``, such as ``async_with_resilience``) behind
+    a fresh, neutrally named function whose plans count their runs (nested runs are not counted)."""
+    counter = RunCounter()
+
+    def implementation(*args: Any, **kwargs: Any) -> Callable[[], Awaitable[Any]]:
+        return _counted(impl(*args, **kwargs), counter)
+
+    return implementation, counter
 
 
 def _failing_assertion(exc: BaseException, folder: Path) -> str:
@@ -116,7 +135,7 @@ def _failing_assertion(exc: BaseException, folder: Path) -> str:
     return f"{type(exc).__name__}: {line}" if line else type(exc).__name__
 
 
-def run_property(check: Callable[[Any], object], impl: Impl, counter: RunCounter) -> PropertyRun:
+def run_property(check: Callable[[Any], object], impl: object, counter: RunCounter) -> PropertyRun:
     """Run ``check(impl)``; report what happened as plain data (any exception but ``NotImplementedError``
     means it failed)."""
     before = counter.runs
@@ -132,4 +151,80 @@ def run_property(check: Callable[[Any], object], impl: Impl, counter: RunCounter
     return {"passed": True, "runs": counter.runs - before, "falsifying": "", "assertion": ""}
 
 
-__all__ = ["Impl", "PropertyRun", "RunCounter", "learner_profile", "neutral_plans", "run_property"]
+class LearnerChecks:
+    """The grader's side of an exercise in which the learner writes ``check_*`` properties.
+
+    ``run_check`` is the exercise's observer, called with ``{"check": name,
+    "impl": id}``; ``correct`` and ``wrong`` map each implementation's kind
+    to the phrase a learner reads (``"the library's loop"``, ``"retries any
+    code"``). Ids are drawn afresh per grading (:meth:`neutral_ids` is what
+    the ``@before_import`` function hands the child); each check's report is
+    computed once per grading. A graded test calls :meth:`passes_on_correct`
+    or :meth:`caught`.
+    """
+
+    def __init__(
+        self,
+        run_check: Callable[..., Any],
+        checks: tuple[str, ...],
+        correct: dict[str, str],
+        wrong: dict[str, str],
+        *,
+        likely: dict[str, str] | None = None,
+        min_runs: int = 20,
+    ) -> None:
+        self.run_check = run_check
+        self.checks = checks
+        self.correct = correct
+        self.wrong = wrong
+        self.likely = likely or {}
+        self.min_runs = min_runs
+
+    def ids(self) -> dict[str, str]:
+        import secrets
+
+        kinds = (*self.correct, *self.wrong)
+        return harness.remember("ids", lambda: {kind: secrets.token_hex(6) for kind in kinds})
+
+    def neutral_ids(self) -> list[tuple[str, str]]:
+        """``(id, kind)`` for every implementation, in an order that says nothing."""
+        return sorted((ident, kind) for kind, ident in self.ids().items())
+
+    def run(self, check: str, kind: str) -> PropertyRun:
+        case = {"check": check, "impl": self.ids()[kind]}
+        run: PropertyRun = harness.remember(f"{check}@{kind}", lambda: harness.observe(self.run_check, case))
+        return run
+
+    def passes_on_correct(self) -> None:
+        """Every check passes on every correct implementation, each over ``min_runs`` runs or more."""
+        for kind, label in self.correct.items():
+            for check in self.checks:
+                run = self.run(check, kind)
+                if not run["passed"]:
+                    error = AssertionError(f"{check} fails on {label}, which is correct: {run['assertion']}")
+                    if run["falsifying"]:
+                        error.add_note(run["falsifying"])
+                    raise error
+                if run["runs"] < self.min_runs:
+                    raise AssertionError(
+                        f"{check} ran only {run['runs']} times on {label}; a property runs many generated "
+                        f"examples (at least {self.min_runs}): use @given with Hypothesis strategies"
+                    )
+
+    def caught(self, kind: str) -> None:
+        """Some check fails on the wrong implementation ``kind`` (after all pass on the correct ones)."""
+        try:
+            self.passes_on_correct()
+        except AssertionError as exc:
+            raise AssertionError(f"your checks must first pass on correct implementations ({exc})") from None
+        first = self.likely.get(kind)
+        for check in sorted(self.checks, key=lambda c: c != first):
+            if not self.run(check, kind)["passed"]:
+                return
+        raise AssertionError(f"none of your checks failed on one that {self.wrong[kind]}")
+
+
+__all__ = [
+    "Impl", "LearnerChecks", "PropertyRun", "RunCounter", "learner_profile", "neutral_impl", "neutral_plans",
+    "run_property",
+]

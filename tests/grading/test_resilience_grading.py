@@ -1,0 +1,128 @@
+"""The graded tests of Cores 4 and 5 are themselves tested, with Core 1's rigor and a little more.
+
+For each core: the solutions score 100%, the untouched stubs 0 on every graded
+test, every chaff loses points on the tests it names (at least three chaffs
+per exercise); every clause of an exercise's contract names a graded test
+(and every graded test names a clause of the contract); each exercise's
+source rules accept its solution and reject an import of the library's
+answer; and the stratified cases reach every path in a measured share.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from grading_support import ROOT, in_parallel
+
+from funcpipe_rag import course
+from funcpipe_rag.grading import Report, grade
+from funcpipe_rag.grading.harness import meta_of
+from funcpipe_rag.grading.mutants import Spec, list_chaffs, load_chaff, write_chaff
+from funcpipe_rag.grading.rules import IMPORTS, check_rules
+from funcpipe_rag.grading.runner import default_tests_root, discover
+from funcpipe_rag.testing import MIN_SHARE, measure
+
+CORES = [c.slug for c in course.CORES if c.slug in ("m08c04", "m08c05") and c.status == "available"]
+EXERCISES = [(c, e.slug) for c in CORES for e in course.core(c).exercises]
+ANSWER_IMPORTS = {
+    ("m08c04", "ex01_backoff"): "from funcpipe_rag import RetryPolicy\n",
+    ("m08c04", "ex02_retry_loop"): "from funcpipe_rag import async_with_resilience\n",
+    ("m08c04", "ex03_properties"): "from funcpipe_rag.testing import resilience_properties\n",
+    ("m08c05", "ex01_trace_recorder"): "from funcpipe_rag.testing import TraceRecorder\n",
+    ("m08c05", "ex02_virtual_run"): "from funcpipe_rag.testing import run_scenario\n",
+    ("m08c05", "ex03_properties"): "from funcpipe_rag.testing import SCENARIO_STRATA\n",
+}
+"""Per exercise, an import of what the exercise asks the learner to write: its rules must refuse it."""
+
+
+@pytest.mark.parametrize("core_slug", CORES)
+def test_solutions_full_marks_and_stubs_zero(core_slug: str) -> None:
+    solutions, stubs = in_parallel(lambda folder: grade(core_slug, submission=ROOT / folder),
+                                   ["solutions", "exercises"])
+    failed = [f"{t.test_id}: {t.message}" for t in solutions.tests if not t.passed]
+    assert not failed, "\n".join(failed)
+    assert solutions.points == solutions.max_points > 0
+    passing = [t.test_id for t in stubs.tests if t.points]
+    assert not passing, f"these graded tests pass on an untouched stub: {passing}"
+    assert all(t.message and t.hint for t in stubs.tests), "every failing test says why and gives a hint"
+
+
+def _contract(exercise_text: str) -> set[str]:
+    """The clause labels of an exercise's contract: its bold labels and its ``check_*`` names."""
+    doc = exercise_text.split('"""', 2)[1]
+    section = doc.split("The contract", 1)[1].split("\nImports", 1)[0].split("\nHow it is graded", 1)[0]
+    return set(re.findall(r"\*\*(.+?)\*\*", section)) | set(re.findall(r"``(check_\w+)\(", section))
+
+
+@pytest.mark.parametrize(("core_slug", "exercise"), EXERCISES, ids=[f"{c}/{e}" for c, e in EXERCISES])
+def test_every_contract_clause_names_a_graded_test(core_slug: str, exercise: str) -> None:
+    suite = next(s for s in discover(default_tests_root(), [core_slug]) if s.exercise == exercise)
+    clauses = {c for fn in suite.functions.values() for c in (meta_of(fn).clauses if meta_of(fn) else ())}
+    untested = {fn for fn, f in suite.functions.items() if not (meta_of(f) and meta_of(f).clauses)}
+    assert not untested, f"graded tests that name no clause: {sorted(untested)}"
+    contract = _contract((ROOT / "solutions" / core_slug / f"{exercise}.py").read_text(encoding="utf-8"))
+    assert contract, "the exercise states no clauses"
+    assert contract - clauses == set(), f"clauses no graded test checks: {sorted(contract - clauses)}"
+    stray = sorted(clauses - contract)
+    assert not stray, f"graded clauses the contract does not state: {stray}"
+
+
+@pytest.mark.parametrize(("core_slug", "exercise"), EXERCISES, ids=[f"{c}/{e}" for c, e in EXERCISES])
+def test_source_rules_accept_the_solution_and_refuse_the_answer(core_slug: str, exercise: str) -> None:
+    suite = next(s for s in discover(default_tests_root(), [core_slug]) if s.exercise == exercise)
+    rules = suite.module.RULES  # type: ignore[union-attr]
+    text = (ROOT / "solutions" / core_slug / f"{exercise}.py").read_text(encoding="utf-8")
+    assert check_rules(text, f"{exercise}.py", rules) == []
+    future = "from __future__ import annotations\n"
+    cheat = text.replace(future, future + ANSWER_IMPORTS[core_slug, exercise], 1)
+    broken = [b.rule for b in check_rules(cheat, f"{exercise}.py", rules)]
+    assert IMPORTS in broken, f"the rules let {ANSWER_IMPORTS[core_slug, exercise].strip()!r} through"
+
+
+def test_stratified_cases_reach_every_path() -> None:
+    suite = next(s for s in discover(default_tests_root(), ["m08c04"]) if s.exercise == "ex01_backoff")
+    module = suite.module
+    log = measure(module.DELAYS, module.path_of, max_examples=80)  # type: ignore[union-attr]
+    assert not log.starved(MIN_SHARE), log.summary()
+
+
+def _chaffs() -> list[Spec]:
+    return [s for c in CORES for s in list_chaffs(c)]
+
+
+def test_at_least_three_chaffs_per_exercise() -> None:
+    per: dict[tuple[str, str], int] = {}
+    for spec in _chaffs():
+        per[(spec.core, spec.exercise)] = per.get((spec.core, spec.exercise), 0) + 1
+    assert sorted(per) == sorted(EXERCISES)
+    assert all(n >= 3 for n in per.values()), per
+
+
+@pytest.fixture(scope="module")
+def chaff_reports(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Report]:
+    built = []
+    for spec in _chaffs():  # folders are made before the threads start (the factory is not thread-safe)
+        folder = tmp_path_factory.mktemp(spec.name) / spec.core
+        write_chaff(spec.core, spec.exercise, spec.name, folder)
+        built.append((spec, folder))
+
+    def run(item: tuple[Spec, Path]) -> tuple[str, Report]:
+        spec, folder = item
+        return spec.label, grade(f"{spec.core}/{spec.exercise}", submission=folder.parent)
+
+    return dict(in_parallel(run, built))
+
+
+@pytest.mark.parametrize("spec", _chaffs(), ids=[s.label for s in _chaffs()])
+def test_chaff_loses_points_where_expected(spec: Spec, chaff_reports: dict[str, Report]) -> None:
+    report = chaff_reports[spec.label]
+    catches = load_chaff(spec.core, spec.exercise, spec.name).catches
+    for name in catches:
+        result = report.test(name)
+        assert result.points < result.max_points, f"{spec.label} should lose points on {name}, but it passed"
+        assert result.message, f"{name} failed on {spec.label} without saying why"
+    assert report.points < report.max_points
+    if "test_properties_pass_on_correct" not in catches:  # that one gates the rest
+        assert report.points > 0, f"{spec.label} scores 0: a chaff should fail only what it gets wrong"
