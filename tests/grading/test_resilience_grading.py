@@ -11,6 +11,7 @@ answer; and the stratified cases reach every path in a measured share.
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from grading_support import ROOT, in_parallel
 from funcpipe_rag import course
 from funcpipe_rag.grading import Report, grade
 from funcpipe_rag.grading.harness import meta_of
-from funcpipe_rag.grading.mutants import Spec, list_chaffs, load_chaff, write_chaff
+from funcpipe_rag.grading.mutants import Edit, Spec, apply_edits, list_chaffs, load_chaff, write_chaff
 from funcpipe_rag.grading.rules import IMPORTS, check_rules
 from funcpipe_rag.grading.runner import default_tests_root, discover
 from funcpipe_rag.testing import MIN_SHARE, measure
@@ -126,3 +127,30 @@ def test_chaff_loses_points_where_expected(spec: Spec, chaff_reports: dict[str, 
     assert report.points < report.max_points
     if "test_properties_pass_on_correct" not in catches:  # that one gates the rest
         assert report.points > 0, f"{spec.label} scores 0: a chaff should fail only what it gets wrong"
+
+
+# ---- answers written differently from the solutions get full marks --------------------------------
+
+ALTERNATIVES = ROOT / "tests" / "grading" / "alternatives"
+
+
+def _alternatives() -> list[Path]:
+    return sorted(p for c in CORES for p in (ALTERNATIVES / c).glob("*/*.toml"))
+
+
+def test_every_exercise_has_an_alternative_answer() -> None:
+    assert sorted({(p.parent.parent.name, p.parent.name) for p in _alternatives()}) == sorted(EXERCISES)
+
+
+@pytest.mark.parametrize("path", _alternatives(), ids=lambda p: "/".join(p.parts[-3:]))
+def test_an_alternative_correct_answer_gets_full_marks(path: Path, tmp_path: Path) -> None:
+    core, exercise = path.parent.parent.name, path.parent.name
+    spec = tomllib.loads(path.read_text(encoding="utf-8"))
+    text = apply_edits((ROOT / "solutions" / core / f"{exercise}.py").read_text(encoding="utf-8"),
+                       tuple(Edit(e["find"], e["replace"]) for e in spec["edit"]), str(path))
+    folder = tmp_path / core
+    folder.mkdir()
+    (folder / f"{exercise}.py").write_text(f"# Alternative: {spec['description']}\n{text}", encoding="utf-8")
+    report = grade(f"{core}/{exercise}", submission=tmp_path)
+    failed = [f"{t.test_id}: {t.message}" for t in report.tests if not t.passed]
+    assert not failed and report.points == report.max_points, "\n".join(failed)
