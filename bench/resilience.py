@@ -134,31 +134,15 @@ async def _virtual_rag(settings: Settings) -> dict[str, Any]:
     from funcpipe_rag.domain.ingest import ingest_chunks
     from funcpipe_rag.infra.corpus import snapshot_corpus
     from funcpipe_rag.rag import RagEnv, gen_clean_and_chunk
-    from funcpipe_rag.testing import FakeChunkStore, FakeEmbedder, make_test_resilience_env, run_virtual
+    from funcpipe_rag.testing import FakeChunkStore, FlakyEmbedder, make_test_resilience_env, run_virtual
 
     chunks = list(gen_clean_and_chunk(snapshot_corpus(limit=40 if settings.quick else 200), RagEnv()))
-
-    class Flaky(FakeEmbedder):
-        """Fails a seeded fifth of the calls (half of them asking to wait 60 s), stalls a tenth."""
-
-        def __init__(self) -> None:
-            super().__init__(dim=16, latency=0.05)
-            self.draws = random.Random(42)
-
-        async def embed(self, text: str) -> Any:
-            roll = self.draws.random()
-            if roll < 0.1:
-                await asyncio.sleep(120)  # stalls: the deadline cancels it
-            if roll < 0.3:
-                ctx = {"retry_after_ms": 60_000} if roll < 0.2 else None
-                return Err(ErrInfo("RATE_LIMIT" if ctx else "TRANSIENT", "flaky", ctx=ctx))
-            return await super().embed(text)
 
     walls, logical, failures = [], [], []
     for _ in range(max(settings.reps, 3)):
         store = FakeChunkStore()
         retry = RetryPolicy(8, backoff_base_ms=500, max_backoff_ms=60_000)
-        plan = ingest_chunks(chunks, Flaky(), store, 4, retry=retry, timeout=TimeoutPolicy(2_000),
+        plan = ingest_chunks(chunks, FlakyEmbedder(), store, 4, retry=retry, timeout=TimeoutPolicy(2_000),
                              env=make_test_resilience_env(7))
         t0 = time.perf_counter()
         result, seconds = run_virtual(plan)

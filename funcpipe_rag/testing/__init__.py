@@ -73,7 +73,14 @@ from funcpipe_rag.testing._fake_time import (
     make_fake_timeout_ctx,
     make_test_resilience_env,
 )
-from funcpipe_rag.testing._fakes import EmbedCall, FakeChunkStore, FakeDb, FakeEmbedder, FakeHttp
+from funcpipe_rag.testing._fakes import (
+    EmbedCall,
+    FakeChunkStore,
+    FakeDb,
+    FakeEmbedder,
+    FakeHttp,
+    FlakyEmbedder,
+)
 from funcpipe_rag.testing._lift_specs import LIBRARY_LIFTS, WRONG_LIFTS, FailOn, LiftSet, RaiseOn, Scale, Upto
 from funcpipe_rag.testing._resilience import (
     CANCELLED,
@@ -247,6 +254,7 @@ __all__ = [
     "FakeEmbedder",
     "FakeHttp",
     "FakeSleeper",
+    "FlakyEmbedder",
     "FnSpec",
     "Hand",
     "Held",

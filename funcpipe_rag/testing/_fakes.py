@@ -9,12 +9,13 @@ Pass one shared ``log`` list to several fakes to see their calls interleaved.
 from __future__ import annotations
 
 import asyncio
+import random
 from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from funcpipe_rag.domain.chunk_ids import chunk_id
-from funcpipe_rag.domain.errors import ErrorCode
+from funcpipe_rag.domain.errors import RETRY_AFTER_MS, ErrorCode
 from funcpipe_rag.domain.ports import JsonObject, Vector
 from funcpipe_rag.domain.user import user_url
 from funcpipe_rag.domain.user_model import UserProfile
@@ -174,3 +175,34 @@ class FakeChunkStore:
         if self.fail_with is not None:
             return Err(self.fail_with)
         return Ok(list(self.rows.values()))
+
+
+class FlakyEmbedder(FakeEmbedder):
+    """A :class:`FakeEmbedder` that fails and stalls on a seeded schedule, like a busy service.
+
+    Each call draws from ``random.Random(seed)``: with probability ``stall``
+    it waits ``stall_s`` seconds first (longer than any sensible deadline);
+    with probability ``fail`` it answers ``Err`` — ``RATE_LIMIT`` asking to
+    wait ``retry_after_ms`` for half of those, ``TRANSIENT`` for the rest;
+    otherwise it embeds as the fake does. ``requests`` counts every call.
+    Under virtual time the stalls and waits cost nothing.
+    """
+
+    def __init__(self, *, seed: int = 42, fail: float = 0.2, stall: float = 0.1, stall_s: float = 120.0,
+                 retry_after_ms: float = 60_000.0, latency: float = 0.05, dim: int = 16) -> None:
+        super().__init__(dim=dim, latency=latency)
+        self.draws = random.Random(seed)
+        self.fail, self.stall, self.stall_s, self.retry_after_ms = fail, stall, stall_s, retry_after_ms
+        self.requests = 0
+
+    async def embed(self, text: str) -> Result[Vector, ErrInfo]:
+        self.requests += 1  # every request; ``calls`` lists only those that got an answer
+        roll = self.draws.random()
+        if roll < self.stall:
+            await asyncio.sleep(self.stall_s)
+        if roll < self.stall + self.fail:
+            if roll < self.stall + self.fail / 2:
+                ctx = {RETRY_AFTER_MS: self.retry_after_ms}
+                return Err(ErrInfo(ErrorCode.RATE_LIMIT, "busy: slow down", path=("embed",), ctx=ctx))
+            return Err(ErrInfo(ErrorCode.TRANSIENT, "briefly unavailable", path=("embed",)))
+        return await super().embed(text)

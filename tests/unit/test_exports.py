@@ -48,7 +48,8 @@ TESTING_API = {
     "run_virtual", "small_ints", "use_profile", "with_parts",
     # Cores 4 and 5: resilient plans under test, the course's fake-time helpers
     "CANCELLED", "COURSE_SLIPS", "PATHS", "RESILIENCE_PROPERTIES", "SCENARIO_STRATA", "WRONG_RESILIENCE",
-    "Attempt", "Backoff", "FakeClock", "FakeSleeper", "PolicySpec", "Reply", "ResilienceProperty", "RunFacts",
+    "Attempt", "Backoff", "FakeClock", "FakeSleeper", "FlakyEmbedder", "PolicySpec", "Reply",
+    "ResilienceProperty", "RunFacts",
     "Scenario", "ScenarioData", "ScriptedStep", "Slips", "StepCall", "Trace", "TraceRecorder",
     "WrongResilience",
     "closure_with_resilience", "expected_delays_ms", "fail_with", "make_fake_timeout_ctx",

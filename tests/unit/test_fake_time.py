@@ -16,13 +16,18 @@ import asyncio
 import pytest
 
 from funcpipe_rag import Ok, RetryPolicy, TimeoutPolicy, async_with_resilience
+from funcpipe_rag.domain.ingest import ingest_chunks
+from funcpipe_rag.infra.corpus import snapshot_corpus
+from funcpipe_rag.rag import RagEnv, gen_clean_and_chunk
 from funcpipe_rag.testing import (
     MIN_SHARE,
     PATHS,
     SCENARIO_STRATA,
     WRONG_RESILIENCE,
+    FakeChunkStore,
     FakeClock,
     FakeSleeper,
+    FlakyEmbedder,
     PolicySpec,
     Scenario,
     ScriptedStep,
@@ -141,3 +146,20 @@ def test_real_time_agrees_with_virtual_time(scenario: Scenario) -> None:
     assert real.writes == virtual.writes and real.tasks_left == virtual.tasks_left == 0
 
 
+
+
+def test_a_whole_resilient_rag_ingestion_covers_minutes_of_logical_time() -> None:
+    # The real time it takes is measured by `make bench`, never asserted here.
+    chunks = list(gen_clean_and_chunk(snapshot_corpus(limit=12), RagEnv()))
+    store = FakeChunkStore()
+    embedder = FlakyEmbedder(seed=7)
+    retry = RetryPolicy(8, backoff_base_ms=500, max_backoff_ms=60_000)
+    plan = ingest_chunks(chunks, embedder, store, 4, retry=retry, timeout=TimeoutPolicy(2_000),
+                         env=make_test_resilience_env(3))
+    result, seconds = run_virtual(plan)
+    assert isinstance(result, Ok)
+    report = result.value
+    assert report.failures == () and len(report.kept) + report.duplicates == len(chunks)
+    assert len(store.rows) == len(report.kept)  # every kept chunk stored, once
+    assert embedder.requests > len(chunks)  # failures happened and were retried
+    assert seconds > 120  # minutes of backoff, stalls and Retry-After, in virtual time
