@@ -76,7 +76,11 @@ def _direct_names(node: ast.AST) -> set[str]:
         elif isinstance(item, ast.Lambda):
             stack += [*item.args.defaults, *(d for d in item.args.kw_defaults if d)]
         elif isinstance(item, ast.ListComp | ast.SetComp | ast.GeneratorExp | ast.DictComp):
-            stack.append(item.generators[0].iter)  # the rest is evaluated in the comprehension's scope
+            # Python 3.12 inlines comprehensions (PEP 709): symtable no longer gives them a scope of
+            # their own, so the names they use are found here, less the ones their targets bind.
+            bound = {n.id for g in item.generators for n in ast.walk(g.target) if isinstance(n, ast.Name)}
+            inner = set().union(*(_direct_names(child) for child in ast.iter_child_nodes(item)))
+            found |= (inner - bound) | _direct_names(item.generators[0].iter)
         else:
             stack.extend(ast.iter_child_nodes(item))
     return found

@@ -188,6 +188,17 @@ def test_the_child_gets_the_file_without_the_graders_side() -> None:
     assert facts.constants["EXERCISE"] == "ex09_demo" and facts.graded == ("test_count",)
 
 
+def test_a_comprehension_that_uses_the_graders_side_is_cut_on_every_python() -> None:
+    # Python 3.12+ inlines comprehensions: the names they use must still be seen at top level.
+    extra = "\nCASES = {name: st.just(name) for name in ('a', 'b')}\nUSED = [LIMIT for _ in range(2)]\n"
+    source = GRADED_FILE + extra
+    child = split_for_child(source, "demo.py")
+    assert "CASES" not in child and "USED = [LIMIT" in child
+    namespace: dict[str, Any] = {}
+    exec(compile(child, "demo.py", "exec"), namespace)
+    assert namespace["USED"] == [3, 3]
+
+
 def test_an_observer_that_needs_the_graders_side_is_refused() -> None:
     broken = GRADED_FILE.replace("return helper(ints)", "return helper(ints) + len(st.__name__)")
     with pytest.raises(SplitError, match=r"the observer count .* uses st"):
