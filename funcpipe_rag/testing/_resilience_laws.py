@@ -159,7 +159,9 @@ non_idempotent_scenarios = Strata({"fail then succeed": st.builds(
 
 def _ran(facts: RunFacts) -> Any:
     assert facts.refused is None, f"the plan refused a valid policy: {facts.refused}"
-    return facts.result
+    result = facts.result
+    assert isinstance(result, Ok | Err), f"the plan finished with {result!r:.80}, not Ok(...) or Err(...)"
+    return result
 
 
 def _outcomes(facts: RunFacts) -> list[str]:
