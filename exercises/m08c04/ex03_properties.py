@@ -43,8 +43,8 @@ timeout that does not cancel): each one you catch is a point.
 Imports
 -------
 The standard library, ``hypothesis``, ``funcpipe_rag``'s results and
-policies (``Ok``, ``Err``, ``ErrInfo``, ``RetryPolicy``, ``TimeoutPolicy``,
-``ResilienceEnv``), and from ``funcpipe_rag.testing`` only the helpers
+policies (``Ok``, ``Err``, ``ErrInfo``, ``ErrorCode``, ``Result``,
+``RetryPolicy``, ``TimeoutPolicy``, ``ResilienceEnv``), and from ``funcpipe_rag.testing`` only the helpers
 ``run_virtual``, ``ScriptedStep``, ``succeed``, ``fail_with`` and
 ``TraceRecorder``. Not the library's ready-made properties
 (``resilience_properties``, ``RESILIENCE_PROPERTIES``, ``run_scenario`` …):

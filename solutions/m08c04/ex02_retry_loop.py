@@ -39,8 +39,9 @@ Imports
 -------
 The standard library (``asyncio``, ``dataclasses``); ``Ok``, ``Err``,
 ``ErrInfo``, ``ErrorCode``, ``Result``, ``AsyncPlan``, ``RetryPolicy``,
-``TimeoutPolicy``, ``ResilienceEnv`` and the plan primitives (``async_lift``
-…) from ``funcpipe_rag``. Not ``async_with_resilience`` or
+``TimeoutPolicy``, ``ResilienceEnv`` and the plan primitives (``async_pure``,
+``async_lift``, ``async_bind``, ``async_map``, ``async_from_result``) from
+``funcpipe_rag``. Not ``async_with_resilience`` or
 ``resilient_mapper``: they are the answer, and a file that imports them
 scores zero for this exercise.
 

@@ -34,8 +34,10 @@ order things happened.
 
 Imports
 -------
-The standard library (``asyncio``); ``Ok``, ``Err``, ``ErrInfo``, ``Result``,
-``AsyncPlan`` and the plan primitives from ``funcpipe_rag``. Not
+The standard library (``asyncio``); ``Ok``, ``Err``, ``ErrInfo``,
+``ErrorCode``, ``Result``, ``AsyncPlan`` and the plan primitives
+(``async_pure``, ``async_lift``, ``async_bind``, ``async_map``) from
+``funcpipe_rag``. Not
 ``funcpipe_rag.testing.TraceRecorder``: it is the answer, and a file that
 imports it scores zero for this exercise.
 

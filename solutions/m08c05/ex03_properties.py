@@ -36,10 +36,11 @@ whose sleep does not move its clock): each one caught is a point.
 
 Imports
 -------
-The standard library, ``hypothesis``, ``RetryPolicy`` (and the result types)
-from ``funcpipe_rag``, and ``Reply``, ``succeed``, ``fail_with`` from
-``funcpipe_rag.testing``. Not the library's strategies (``SCENARIO_STRATA``,
-``scenarios``, ``policies`` …): a file that imports them scores zero.
+The standard library, ``hypothesis``, ``RetryPolicy`` and the result types
+(``Ok``, ``Err``, ``ErrInfo``, ``Result``) from ``funcpipe_rag``, and
+``Reply``, ``succeed``, ``fail_with`` from ``funcpipe_rag.testing``. Not the
+library's strategies (``SCENARIO_STRATA``, ``scenarios``, ``policies`` …): a
+file that imports them scores zero.
 
 Hints
 -----

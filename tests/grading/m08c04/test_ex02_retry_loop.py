@@ -17,7 +17,6 @@ from typing import Any, TypedDict
 
 from funcpipe_rag import Ok, ResilienceEnv, RetryPolicy, TimeoutPolicy, async_lift
 from funcpipe_rag.grading.harness import drive, graded, load, observe, observer, require
-from funcpipe_rag.grading.rules import SourceRules
 from funcpipe_rag.testing import (
     PolicySpec,
     Reply,
@@ -31,12 +30,6 @@ from funcpipe_rag.testing import (
 EXERCISE = "ex02_retry_loop"
 TITLE = "The retry loop as a plan"
 EXAMPLES = 24
-RULES = SourceRules(allowed=(
-    "funcpipe_rag.Ok", "funcpipe_rag.Err", "funcpipe_rag.ErrInfo", "funcpipe_rag.ErrorCode",
-    "funcpipe_rag.Result", "funcpipe_rag.AsyncPlan", "funcpipe_rag.RetryPolicy", "funcpipe_rag.TimeoutPolicy",
-    "funcpipe_rag.ResilienceEnv", "funcpipe_rag.async_pure", "funcpipe_rag.async_lift",
-    "funcpipe_rag.async_bind", "funcpipe_rag.async_map", "funcpipe_rag.async_from_result",
-))
 
 def to_case(s: Scenario) -> ScenarioData:
     return s.as_data()
@@ -131,6 +124,7 @@ from funcpipe_rag.testing import (  # noqa: E402
     Backoff,
     Strata,
     Trace,
+    path_of,
     resilience_property,
 )
 
@@ -143,6 +137,13 @@ def facts_of(scenario: Scenario) -> RunFacts:
     trace = Trace(tuple(Attempt(*a) for a in seen["attempts"]), tuple(Backoff(*b) for b in seen["backoffs"]))
     return RunFacts(seen["result"], trace, seen["elapsed"], seen["writes"], seen["tasks_left"], (),  # type: ignore[arg-type]
                     seen["refused"] or None)
+
+
+PATHS = {name: (SCENARIO_STRATA, path_of, EXAMPLES) for name in (
+    "test_attempts_bounded", "test_retries_as_the_policy_says", "test_delays", "test_deadline_cancels",
+    "test_last_error_kept",
+)}
+"""For the grader's own tests: the scenarios reach success, retry, timeout and give-up in fair shares."""
 
 
 def _holds(*names: str, strata: Strata[Scenario] = SCENARIO_STRATA) -> None:
@@ -161,7 +162,6 @@ def _holds(*names: str, strata: Strata[Scenario] = SCENARIO_STRATA) -> None:
 
 @graded(
     points=1,
-    clause="a plan",
     hint=(
         "Return an inner `async def` (or a plan built from one): nothing may run until the plan "
         "is awaited, and each run starts afresh."
@@ -179,7 +179,6 @@ def test_builds_nothing_and_replays() -> None:
 
 @graded(
     points=2,
-    clause="identity",
     hint=(
         "With one attempt and no timeout, return exactly what the step returned: add nothing to "
         "its error."
@@ -194,7 +193,6 @@ def test_identity() -> None:
 
 @graded(
     points=2,
-    clause="bounded attempts",
     hint=(
         "Count attempts from 1 and stop at retry.max_attempts."
     ),
@@ -206,7 +204,6 @@ def test_attempts_bounded() -> None:
 
 @graded(
     points=2,
-    clause="retries as the policy says",
     hint=(
         "After a failed attempt k, retry exactly when retry.should_retry(error, k); a TIMEOUT you "
         "produce counts like any other code."
@@ -219,7 +216,6 @@ def test_retries_as_the_policy_says() -> None:
 
 @graded(
     points=3,
-    clause="delays",
     hint=(
         "Sleep retry.delay_ms(k, env.rng.random(), retry_after) / 1000 with env.sleep, one draw "
         "per retry; retry_after comes from the failed error's ctx."
@@ -232,7 +228,6 @@ def test_delays() -> None:
 
 @graded(
     points=3,
-    clause="deadline",
     hint=(
         "Run each attempt inside `async with env.timeout(ms / 1000):` so that it is cancelled at "
         "the deadline; catch TimeoutError and return Err(TIMEOUT)."
@@ -253,7 +248,6 @@ def test_deadline_cancels() -> None:
 
 @graded(
     points=2,
-    clause="last error kept",
     hint=(
         "Give up with the last error itself (same code and message), adding ctx['attempts'] and "
         "ctx['codes'] when there was more than one attempt."
@@ -266,7 +260,6 @@ def test_last_error_kept() -> None:
 
 @graded(
     points=1,
-    clause="bugs propagate",
     hint=(
         "Do not catch exceptions of the step: only Err is a failure to retry."
     ),

@@ -21,7 +21,6 @@ from funcpipe_rag.grading.properties import (
     neutral_impl,
     run_property,
 )
-from funcpipe_rag.grading.rules import SourceRules
 from funcpipe_rag.testing import WRONG_RESILIENCE
 
 EXERCISE = "ex03_properties"
@@ -42,16 +41,6 @@ LIKELY = {
 """The check most likely to catch a wrong loop is run first (any check may catch it)."""
 MIN_RUNS = 20
 """Runs each property must make on a correct implementation: generated examples, not a few fixed ones."""
-RULES = SourceRules(
-    allowed=(
-        "hypothesis", "funcpipe_rag.Ok", "funcpipe_rag.Err", "funcpipe_rag.ErrInfo", "funcpipe_rag.ErrorCode",
-        "funcpipe_rag.Result", "funcpipe_rag.RetryPolicy", "funcpipe_rag.TimeoutPolicy",
-        "funcpipe_rag.ResilienceEnv", "funcpipe_rag.testing.run_virtual",
-        "funcpipe_rag.testing.ScriptedStep", "funcpipe_rag.testing.succeed", "funcpipe_rag.testing.fail_with",
-        "funcpipe_rag.testing.TraceRecorder",
-    ),
-    properties=CHECKS,
-)
 
 # ---- next to the learner's code -------------------------------------------------------------
 
@@ -106,7 +95,6 @@ def _caught(kind: str) -> None:
 
 @graded(
     points=3,
-    clause="pass on correct loops",
     hint=(
         "Generate policies and replies with Hypothesis; compare with what the policy allows, "
         "never with one implementation's exact numbers."
@@ -119,7 +107,6 @@ def test_properties_pass_on_correct() -> None:
 
 @graded(
     points=1,
-    clause="check_attempts_bounded",
     hint=(
         "Count the attempts (a TraceRecorder, or a counting step) and compare with "
         "retry.max_attempts, for policies of 1 to a few attempts."
@@ -132,7 +119,6 @@ def test_catches_one_attempt_too_many() -> None:
 
 @graded(
     points=1,
-    clause="check_only_retriable_codes",
     hint=(
         "Generate failures whose code is not in retriable_codes, and check that the attempt "
         "before any retry failed with a retriable code."
@@ -145,7 +131,6 @@ def test_catches_retries_any_code() -> None:
 
 @graded(
     points=1,
-    clause="check_delays_within_cap",
     hint=(
         "Use policies whose backoff reaches the cap (max_backoff_ms equal to backoff_base_ms, "
         "say) with jitter, and compare every wait with the cap."
@@ -158,7 +143,6 @@ def test_catches_jitter_after_the_cap() -> None:
 
 @graded(
     points=1,
-    clause="check_delays_within_cap",
     hint=(
         "A long Retry-After or many attempts push an uncapped wait past max_backoff_ms."
     ),
@@ -170,7 +154,6 @@ def test_catches_no_cap() -> None:
 
 @graded(
     points=1,
-    clause="check_retry_after",
     hint=(
         "Give failures a retry_after_ms and check the wait after them is at least "
         "min(retry_after_ms, max_backoff_ms)."
@@ -183,7 +166,6 @@ def test_catches_ignoring_retry_after() -> None:
 
 @graded(
     points=1,
-    clause="check_last_error_kept",
     hint=(
         "When the run gives up, compare its code with the last attempt's outcome."
     ),
@@ -195,7 +177,6 @@ def test_catches_max_retries() -> None:
 
 @graded(
     points=1,
-    clause="check_last_error_kept",
     hint=(
         "Check ctx['attempts'] of the final error against the number of attempts made."
     ),
@@ -207,7 +188,6 @@ def test_catches_forgotten_attempts() -> None:
 
 @graded(
     points=1,
-    clause="check_timeout_cancels",
     hint=(
         "Use replies slower than the timeout; check the late attempt was cancelled, that the step "
         "wrote at most once, and that no task is left."

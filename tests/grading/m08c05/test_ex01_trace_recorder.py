@@ -15,17 +15,11 @@ from typing import Any, TypedDict
 
 from funcpipe_rag import ResilienceEnv, async_with_resilience
 from funcpipe_rag.grading.harness import graded, load, observe, observer, require
-from funcpipe_rag.grading.rules import SourceRules
 from funcpipe_rag.testing import PolicySpec, Reply, Scenario, ScenarioData, ScriptedStep, run_virtual
 
 EXERCISE = "ex01_trace_recorder"
 TITLE = "A trace recorder"
 EXAMPLES = 24
-RULES = SourceRules(allowed=(
-    "funcpipe_rag.Ok", "funcpipe_rag.Err", "funcpipe_rag.ErrInfo", "funcpipe_rag.ErrorCode",
-    "funcpipe_rag.Result", "funcpipe_rag.AsyncPlan", "funcpipe_rag.async_lift", "funcpipe_rag.async_pure",
-    "funcpipe_rag.async_bind", "funcpipe_rag.async_map",
-))
 
 def to_case(s: Scenario) -> ScenarioData:
     return s.as_data()
@@ -96,7 +90,7 @@ def sleeps(case: list[float]) -> Slept:
 
 from hypothesis import HealthCheck, Phase  # noqa: E402  (grader only)
 
-from funcpipe_rag.testing import SCENARIO_STRATA, run_scenario  # noqa: E402
+from funcpipe_rag.testing import SCENARIO_STRATA, path_of, run_scenario  # noqa: E402
 
 SETTINGS = {"report_multiple_bugs": False, "suppress_health_check": list(HealthCheck), "print_blob": False,
             "phases": (Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink)}
@@ -125,13 +119,18 @@ def _compare(scenario: Scenario, attempts: bool = True, backoffs: bool = False, 
                     f"backoffs (on {scenario!r})")
 
 
+PATHS = {name: (SCENARIO_STRATA, path_of, EXAMPLES) for name in (
+    "test_times_from_the_loop", "test_outcomes", "test_result_unchanged", "test_backoffs",
+)}
+"""For the grader's own tests: the scenarios reach success, retry, timeout and give-up in fair shares."""
+
+
 def _stratified(**what: bool) -> None:
     SCENARIO_STRATA.run(lambda _path, s: _compare(s, **what), max_examples=EXAMPLES, **SETTINGS)
 
 
 @graded(
     points=1,
-    clause="a plan",
     hint=(
         "step(plan) returns an inner `async def`; count when it runs."
     ),
@@ -146,7 +145,6 @@ def test_a_plan() -> None:
 
 @graded(
     points=2,
-    clause="numbered from 1",
     hint=(
         "Keep a counter on the recorder; the first attempt is 1."
     ),
@@ -161,7 +159,6 @@ def test_numbered_from_one() -> None:
 
 @graded(
     points=3,
-    clause="the loop's clock",
     hint=(
         "Read asyncio.get_running_loop().time() when the attempt starts and when it ends; never "
         "time.time() or time.monotonic()."
@@ -174,7 +171,6 @@ def test_times_from_the_loop() -> None:
 
 @graded(
     points=3,
-    clause="outcomes",
     hint=(
         "'ok' for Ok, the error's code for Err; catch CancelledError, record 'cancelled', and "
         "raise it again."
@@ -192,7 +188,6 @@ def test_outcomes() -> None:
 
 @graded(
     points=1,
-    clause="result unchanged",
     hint=(
         "Return exactly what plan() returned."
     ),
@@ -204,7 +199,6 @@ def test_result_unchanged() -> None:
 
 @graded(
     points=2,
-    clause="backoffs",
     hint=(
         "In the sleep you return: append (loop time, seconds) first, then await inner(seconds)."
     ),

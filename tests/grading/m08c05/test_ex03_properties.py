@@ -24,7 +24,6 @@ from funcpipe_rag.grading.properties import (
     learner_profile,
     run_property,
 )
-from funcpipe_rag.grading.rules import SourceRules
 from funcpipe_rag.testing import ScriptedStep, run_virtual
 
 EXERCISE = "ex03_properties"
@@ -38,12 +37,6 @@ WRONGS = {"unseeded": "draws its jitter from an unseeded generator",
 LIKELY = {"unseeded": "check_deterministic", "wall clock": "check_virtual_time",
           "sleep without clock": "check_virtual_time"}
 MIN_RUNS = 20
-RULES = SourceRules(
-    allowed=("hypothesis", "funcpipe_rag.Ok", "funcpipe_rag.Err", "funcpipe_rag.ErrInfo",
-             "funcpipe_rag.Result", "funcpipe_rag.RetryPolicy", "funcpipe_rag.testing.Reply",
-             "funcpipe_rag.testing.succeed", "funcpipe_rag.testing.fail_with"),
-    properties=CHECKS,
-)
 
 # ---- next to the learner's code -------------------------------------------------------------
 
@@ -140,7 +133,6 @@ def neutral_runners() -> tuple[object, list[tuple[str, str]]]:
 
 @graded(
     points=3,
-    clause="schedules reach every path",
     hint=(
         "Draw the path first with st.sampled_from, then build an example that takes it: a first "
         "success; failures then success; a reply slower than the timeout then success; only "
@@ -162,7 +154,6 @@ def test_schedules_reach_every_path() -> None:
 
 @graded(
     points=2,
-    clause="pass on correct runners",
     hint=(
         "Compare two runs of the same inputs with ==, and elapsed with the waits the failures "
         "asked for."
@@ -175,7 +166,6 @@ def test_properties_pass_on_correct() -> None:
 
 @graded(
     points=1,
-    clause="check_deterministic",
     hint=(
         "Run the same inputs twice with jitter and retries; the two outputs must be equal."
     ),
@@ -187,7 +177,6 @@ def test_catches_unseeded_jitter() -> None:
 
 @graded(
     points=1,
-    clause="check_virtual_time",
     hint=(
         "Minutes of Retry-After must show in elapsed: compare with (attempts - 1) * "
         "retry_after_ms / 1000."
@@ -200,7 +189,6 @@ def test_catches_wall_clock() -> None:
 
 @graded(
     points=1,
-    clause="check_virtual_time",
     hint=(
         "Waits that do not move the clock leave elapsed too short."
     ),
