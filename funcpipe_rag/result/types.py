@@ -13,7 +13,7 @@ and pattern-matchable::
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import FrozenInstanceError, dataclass, replace
 from typing import Any, Generic, NoReturn, TypeAlias, TypeVar
 
 T = TypeVar("T")
@@ -55,6 +55,10 @@ class Ctx(Mapping[str, Any]):
 
     def __repr__(self) -> str:
         return repr(self._data)
+
+    def __reduce__(self) -> tuple[type[Ctx], tuple[dict[str, Any]]]:
+        # Every pickle protocol, not only 2 and up, rebuilds it from its dict (it has no __dict__).
+        return (Ctx, (self._data,))
 
 
 @dataclass(frozen=True, slots=True, repr=False)
@@ -144,6 +148,34 @@ def _final(cls: type) -> None:
     )
 
 
+C = TypeVar("C", bound=type)
+
+
+def _immutable(cls: C) -> C:
+    """Give a frozen, slotted dataclass ``__setattr__``/``__delattr__`` that always refuse.
+
+    On Python 3.11 and 3.12 the methods ``dataclass(frozen=True, slots=True)``
+    writes still refer to the class it replaced, so setting any name that is
+    not a field fails with ``TypeError`` instead of ``FrozenInstanceError``.
+    ``Ok[int](2)`` sets ``__orig_class__`` and only ignores ``AttributeError``,
+    so it failed there (3.13 fixed the reference). Refusing every assignment is
+    what frozen means: ``__init__``, ``replace`` and unpickling set the fields
+    through ``object.__setattr__`` and never come here.
+    """
+
+    def __setattr__(self: object, name: str, value: Any) -> None:
+        raise FrozenInstanceError(f"cannot assign to field {name!r}: {type(self).__name__} is immutable")
+
+    def __delattr__(self: object, name: str) -> None:
+        raise FrozenInstanceError(f"cannot delete field {name!r}: {type(self).__name__} is immutable")
+
+    for method in (__setattr__, __delattr__):
+        method.__qualname__ = f"{cls.__qualname__}.{method.__name__}"
+        setattr(cls, method.__name__, method)
+    return cls
+
+
+@_immutable
 @dataclass(frozen=True, slots=True)
 class Ok(Generic[T]):
     """A success holding ``value``. Final: it cannot be subclassed."""
@@ -169,6 +201,7 @@ class Ok(Generic[T]):
         return self.value
 
 
+@_immutable
 @dataclass(frozen=True, slots=True)
 class Err(Generic[E]):
     """A failure holding ``error`` (an :class:`ErrInfo` throughout this package). Final, like :class:`Ok`."""
