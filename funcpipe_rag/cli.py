@@ -31,10 +31,12 @@ def build_parser() -> argparse.ArgumentParser:
     iso.set_defaults(run=_check_isolation)
 
     # Each part of the workbook registers its own subcommands.
+    from funcpipe_rag.grading.classroom.commands import register as register_classroom
     from funcpipe_rag.grading.commands import register as register_grading
     from funcpipe_rag.infra.commands import register as register_services
 
     register_grading(sub)
+    register_classroom(sub)
     register_services(sub)
     return parser
 

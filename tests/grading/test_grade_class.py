@@ -1,0 +1,275 @@
+"""``funcpipe grade-class`` grades a small synthetic class for real, is interrupted, and resumes.
+
+The class: the solutions (a folder, and a zipped copy under a wrapping
+folder), the untouched stubs, a kept chaff, a hostile submission, a file
+that is not UTF-8, and entries that must never be graded (a corrupt zip, a
+zip bomb, a zip that reaches outside its folder, a folder with no core).
+Everything runs behind the same boundary as ``funcpipe grade``, one
+submission at a time, on Core 1.
+
+Checked: the run stops after the first learner and keeps that record; the
+next run grades only the rest; a third grades nothing; the gradebook, the
+per-learner reports, the Gradescope export, the summary page and the
+similarity report say what they should; the submissions folder is never
+written and no staging folder is left. Ctrl-C on the command itself ends it
+with status 130, every worker gone, and a gradebook saying who is pending.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from grading_support import GRADING, ROOT
+
+from funcpipe_rag.grading.classroom import Record, Settings, grade_class, write_outputs
+from funcpipe_rag.grading.mutants import write_chaff, write_hostile
+
+CORE = "m08c01"
+GRADED = ["ada", "ben", "cat", "dan", "eve", "fay"]
+REFUSED = {
+    "gus": ("rejected", "not a readable zip file"),
+    "hal": ("rejected", "a zip bomb"),
+    "ivy": ("missing", "no core folder (m08c01/) found"),
+    "jon": ("rejected", "leaves its folder"),
+}
+
+
+def _zip_folder(folder: Path, target: Path, prefix: str = "") -> None:
+    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file() and "__pycache__" not in path.parts:
+                zf.write(path, prefix + path.relative_to(folder).as_posix())
+
+
+def build_class(subs: Path) -> None:
+    """The synthetic class (see the module docstring)."""
+    shutil.copytree(ROOT / "solutions", subs / "ada", ignore=shutil.ignore_patterns("__pycache__"))
+    _zip_folder(ROOT / "solutions", subs / "ben.zip", prefix="exercises/")
+    shutil.copytree(ROOT / "exercises", subs / "cat", ignore=shutil.ignore_patterns("__pycache__", ".*"))
+    write_chaff(CORE, "ex01_primitives", "bind_err_becomes_ok", subs / "dan" / CORE)
+    write_hostile("forges_the_channel", subs / "eve")
+    stub = (ROOT / "exercises" / CORE / "ex01_primitives.py").read_bytes()
+    (subs / "fay" / CORE).mkdir(parents=True)
+    (subs / "fay" / CORE / "ex01_primitives.py").write_bytes(b"# Jos\xe9's answer\n" + stub)
+    (subs / "gus.zip").write_bytes(b"PK\x03\x04 half a zip")
+    with zipfile.ZipFile(subs / "hal.zip", "w", zipfile.ZIP_DEFLATED) as zf:
+        zf.writestr(f"{CORE}/ex01_primitives.py", stub)
+        zf.writestr(f"{CORE}/padding.bin", bytes(8 << 20))
+    with zipfile.ZipFile(subs / "jon.zip", "w") as zf:
+        zf.writestr(f"{CORE}/ex01_primitives.py", stub)
+        zf.writestr(f"{CORE}/../../../etc/cron.d/job", b"* * * * * root true")
+    (subs / "ivy" / "homework").mkdir(parents=True)
+    (subs / "ivy" / "homework" / "answers.txt").write_text("I did it on paper")
+
+
+def _snapshot(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest() if p.is_file() else "dir"
+        for p in sorted(folder.rglob("*"))
+    }
+
+
+@pytest.fixture(scope="module")
+def private_tmp(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """A temporary folder of this module's own, for the grader and its workers (to see what is left in it)."""
+    place = tmp_path_factory.mktemp("tmp")
+    saved = os.environ.get("TMPDIR"), tempfile.tempdir
+    os.environ["TMPDIR"], tempfile.tempdir = str(place), str(place)
+    yield place
+    if saved[0] is None:
+        os.environ.pop("TMPDIR", None)
+    else:
+        os.environ["TMPDIR"] = saved[0]
+    tempfile.tempdir = saved[1]
+
+
+class Stop(KeyboardInterrupt):
+    """Ctrl-C, at a moment the test chooses: right after the first record is written."""
+
+
+@pytest.fixture(scope="module")
+def graded_class(tmp_path_factory: pytest.TempPathFactory, private_tmp: Path) -> dict[str, object]:
+    subs = tmp_path_factory.mktemp("submissions")
+    out = tmp_path_factory.mktemp("graded")
+    build_class(subs)
+    before = _snapshot(subs)
+    settings = Settings(selectors=(CORE,), jobs=1)
+    seen: list[Record] = []
+
+    def stop_after_first(record: Record) -> None:
+        seen.append(record)
+        raise Stop
+
+    first = grade_class(subs, out, settings, progress=False, log=lambda _: None, after_each=stop_after_first)
+    partial = write_outputs(out, first.records, first.cores)
+    on_disk = sorted(p.stem for p in (out / "results").glob("*.json"))
+    second = grade_class(subs, out, settings, progress=False, log=lambda _: None)
+    kept = {p.name: p.read_bytes() for p in (out / "results").glob("*.json")}
+    third = grade_class(subs, out, settings, progress=False, log=lambda _: None)
+    written = write_outputs(out, third.records, third.cores)
+    return {
+        "subs": subs,
+        "out": out,
+        "before": before,
+        "first": first,
+        "partial": partial,
+        "seen": seen,
+        "on_disk": on_disk,
+        "second": second,
+        "third": third,
+        "written": written,
+        "kept": kept,
+    }
+
+
+def test_an_interrupted_run_keeps_what_it_finished(graded_class: dict[str, object]) -> None:
+    first, seen = graded_class["first"], graded_class["seen"]
+    assert first.interrupted and first.graded == 1  # type: ignore[attr-defined]
+    assert [r.learner for r in seen] == ["ada"]  # type: ignore[attr-defined]
+    statuses = {r.learner: r.status for r in first.records}  # type: ignore[attr-defined]
+    assert statuses == {
+        "ada": "graded",
+        **{n: "pending" for n in GRADED[1:]},
+        **{n: s for n, (s, _) in REFUSED.items()},
+    }
+    assert graded_class["on_disk"] == sorted(["ada", *REFUSED])  # pending learners have no record yet
+    rows = {r.learner: r for r in graded_class["partial"].rows}  # type: ignore[attr-defined]
+    assert rows["ben"].points is None and "interrupted" in rows["ben"].reason
+
+
+def test_the_next_run_grades_only_the_rest_and_then_nothing(graded_class: dict[str, object]) -> None:
+    second, third = graded_class["second"], graded_class["third"]
+    assert not second.interrupted and (second.reused, second.graded) == (1, 5)  # type: ignore[attr-defined]
+    assert (third.reused, third.graded) == (6, 0)  # type: ignore[attr-defined]
+    out = graded_class["out"]
+    assert {p.name: p.read_bytes() for p in (out / "results").glob("*.json")} == graded_class["kept"]  # type: ignore[operator]
+
+
+def test_the_gradebook_scores_every_learner_and_says_why(graded_class: dict[str, object]) -> None:
+    out = graded_class["out"]
+    lines = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))  # type: ignore[operator]
+    book = {row["learner"]: row for row in lines}
+    assert sorted(book) == sorted([*GRADED, *REFUSED])
+    assert (book["ada"]["status"], book["ada"]["points"], book["ada"]["max_points"]) == ("graded", "45", "45")
+    assert book["ben"]["points"] == "45" and book["ben"]["source"] == "ben.zip"
+    assert book["cat"]["points"] == "0"
+    ex01 = "m08c01/ex01_primitives (max 14)"
+    assert 0 < int(book["dan"][ex01]) < 14 and book["dan"]["points"] == book["dan"][ex01]
+    assert book["eve"]["points"] == "0"  # forged replies earn nothing
+    assert book["fay"]["status"] == "graded" and book["fay"][ex01] == "0"
+    assert book["fay"]["reason"] == "m08c01/ex01_primitives.py is not UTF-8 text (byte 0xe9 on line 1)"
+    for learner, (status, reason) in REFUSED.items():
+        assert book[learner]["status"] == status and reason in book[learner]["reason"], book[learner]
+        assert book[learner]["points"] == "0"
+    report = json.loads((out / "reports" / "dan.json").read_text())  # type: ignore[operator]
+    assert report["submission"] == "dan" and report["sandbox"] and report["cores"][0]["name"] == CORE
+    failing = {t["name"] for e in report["cores"][0]["exercises"] for t in e["tests"] if not t["passed"]}
+    assert {"test_err_short_circuit", "test_right_identity"} <= failing  # the tests the chaff is kept for
+    gradescope = json.loads((out / "gradescope" / "dan" / "results.json").read_text())  # type: ignore[operator]
+    assert gradescope["score"] == float(book["dan"]["points"]) and len(gradescope["tests"]) == len(
+        [t for e in report["cores"][0]["exercises"] for t in e["tests"]]
+    )
+
+
+def test_the_summary_shows_what_the_class_got_wrong(graded_class: dict[str, object]) -> None:
+    out = graded_class["out"]
+    summary = json.loads((out / "summary.json").read_text())  # type: ignore[operator]
+    assert summary["statuses"] == {"graded": 6, "missing": 1, "rejected": 3}
+    rates = {t["test_id"]: (t["failed"], t["graded"]) for t in summary["tests"]}
+    assert rates["m08c01/ex01_primitives::test_err_short_circuit"] == (4, 6)  # all but the two solutions
+    assert rates["m08c01/ex04_properties::test_properties_pass_on_correct"][1] == 6
+    assert any("not implemented yet" in m["pattern"] for m in summary["messages"])
+    assert summary["hints"] and all(h["shown"] >= 1 for h in summary["hints"])
+    page = (out / "summary.html").read_text()  # type: ignore[operator]
+    assert page.count("<svg") == 2 and "<script" not in page and "test_err_short_circuit" in page
+
+
+def test_similar_submissions_are_flagged_not_scored(graded_class: dict[str, object]) -> None:
+    out = graded_class["out"]
+    pairs = json.loads((out / "similarity.json").read_text())["pairs"]  # type: ignore[operator]
+    flagged = {(p["exercise"], p["a"], p["b"]) for p in pairs}
+    for exercise in ("ex01_primitives", "ex02_user_pipeline", "ex03_bounded_embedding", "ex04_properties"):
+        assert (f"{CORE}/{exercise}", "ada", "ben") in flagged  # the zipped copy of the same answers
+    assert (f"{CORE}/ex01_primitives", "ada", "dan") in flagged  # one edit away from the solution
+    assert not any("cat" in (a, b) or "eve" in (a, b) for _, a, b in flagged)  # stubs: nothing of their own
+    assert "ada" in (out / "similarity.html").read_text()  # type: ignore[operator]
+    assert graded_class["written"].similar_pairs == len(pairs)  # type: ignore[attr-defined]
+
+
+def test_the_submissions_are_never_written_and_nothing_is_left(
+    graded_class: dict[str, object], private_tmp: Path
+) -> None:
+    assert _snapshot(graded_class["subs"]) == graded_class["before"]  # type: ignore[arg-type]
+    assert not list(private_tmp.glob("funcpipe-class-*")), "a staging folder was left behind"
+    assert not (graded_class["out"] / "etc").exists()  # type: ignore[operator]
+
+
+def _left_in_group(pgid: int) -> list[str]:
+    """Live processes of the process group ``pgid`` (the command's workers share its group)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except (OSError, IndexError):
+                continue
+            if int(fields[2]) == pgid and fields[0] not in ("Z", "X"):
+                found.append(entry.name)
+    return found
+
+
+def test_ctrl_c_stops_the_command_and_keeps_a_gradebook(tmp_path: Path, private_tmp: Path) -> None:
+    subs = tmp_path / "subs"
+    shutil.copytree(ROOT / "solutions", subs / "ada", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "exercises", subs / "cat", ignore=shutil.ignore_patterns("__pycache__", ".*"))
+    out = tmp_path / "out"
+    command = [
+        sys.executable,
+        "-m",
+        "funcpipe_rag.cli",
+        "grade-class",
+        str(subs),
+        "--out",
+        str(out),
+        "--core",
+        CORE,
+        "--jobs",
+        "2",
+        "--quiet",
+        "--tests",
+        str(GRADING),
+    ]
+    proc = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True, cwd=ROOT
+    )
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith("grading 2 submission(s), 2 at a time"), first
+        assert str(proc.pid) in _left_in_group(proc.pid)  # the check below sees the command's group
+        os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C does: the command and its workers
+        stdout, stderr = proc.communicate(timeout=300)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+    assert proc.returncode == 130, stderr
+    assert "interrupted: run the same command again" in stdout
+    assert not _left_in_group(proc.pid), "a worker outlived the command"
+    book = {row["learner"]: row for row in csv.DictReader(io.StringIO((out / "gradebook.csv").read_text()))}
+    assert sorted(book) == ["ada", "cat"]
+    assert {row["status"] for row in book.values()} <= {"graded", "pending"}
+    assert not list(private_tmp.glob("funcpipe-class-*"))
