@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from bench import common, gather, grading, notebooks, plans, resilience, streams
+from bench import class_grading, common, gather, grading, notebooks, plans, resilience, streams
 from bench.common import Settings, Table, fmt_met, fmt_ratio
 
 HERE = Path(__file__).resolve().parent
@@ -25,10 +25,12 @@ SECTIONS = {
     "streams": streams,
     "resilience": resilience,
     "grading": grading,
+    "class": class_grading,
     "notebooks": notebooks,
 }
 QUICK_SECTIONS = frozenset({"plans", "gather", "streams", "resilience"})
-ALIASES = {"grade": "grading", "plan": "plans", "notebook": "notebooks", "stream": "streams"}
+ALIASES = {"grade": "grading", "plan": "plans", "notebook": "notebooks", "stream": "streams",
+           "grade-class": "class", "class-grading": "class"}
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -176,6 +178,18 @@ def targets(results: dict[str, Any]) -> Table:
                 )
         else:
             t.add("grade", "<= 3 s", f"unavailable: {gr['reason']}", "n/a")
+    cl = results.get("class")
+    if cl:
+        if cl["status"] == "ok":
+            t.add(f"grade-class --jobs 1, {cl['size']} submissions",
+                  "<= 1x a loop over funcpipe grade, per submission",
+                  f"{cl['batch_to_loop']:.2f}x ({cl['jobs1']['per_minute']:.1f} against "
+                  f"{cl['loop']['per_minute']:.1f} per minute)", fmt_met(cl["batch_target_met"]))
+            t.add(f"grade-class --jobs 2, {cl['size']} submissions", "uses both CPUs (>= 1.5x --jobs 1)",
+                  f"{cl['jobs2_speedup']:.2f}x ({cl['jobs2']['per_minute']:.1f} per minute)",
+                  fmt_met(cl["both_cores_met"]))
+        else:
+            t.add("grade-class", "-", f"unavailable: {cl['reason']}", "n/a")
     nb = results.get("notebooks")
     if nb:
         if nb["status"] == "ok":

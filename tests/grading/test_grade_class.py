@@ -22,57 +22,55 @@ import hashlib
 import io
 import json
 import os
-import shutil
 import signal
 import subprocess
 import sys
 import tempfile
-import zipfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from grading_support import GRADING, ROOT
 
-from funcpipe_rag.grading.classroom import Record, Settings, grade_class, write_outputs
-from funcpipe_rag.grading.mutants import write_chaff, write_hostile
+from funcpipe_rag import course
+from funcpipe_rag.grading.classroom import Outcome, Record, Settings, grade_class, write_outputs
+from funcpipe_rag.grading.classroom.outputs import Written
+from funcpipe_rag.grading.classroom.synthetic import build_entry
+from funcpipe_rag.grading.mutants import list_chaffs, load_chaff
 
-CORE = "m08c01"
+CORE = course.available()[0].slug
+EXERCISES = [e.slug for e in course.core(CORE).exercises]
+CHAFF = next(s.name for s in list_chaffs(CORE) if s.exercise == EXERCISES[0])
+CAUGHT_BY = load_chaff(CORE, EXERCISES[0], CHAFF).catches
+MAX = {e.slug: e.points for e in course.core(CORE).exercises}
 GRADED = ["ada", "ben", "cat", "dan", "eve", "fay"]
 REFUSED = {
     "gus": ("rejected", "not a readable zip file"),
     "hal": ("rejected", "a zip bomb"),
-    "ivy": ("missing", "no core folder (m08c01/) found"),
+    "ivy": ("missing", f"no core folder ({CORE}/"),
     "jon": ("rejected", "leaves its folder"),
 }
 
 
-def _zip_folder(folder: Path, target: Path, prefix: str = "") -> None:
-    with zipfile.ZipFile(target, "w", zipfile.ZIP_DEFLATED) as zf:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file() and "__pycache__" not in path.parts:
-                zf.write(path, prefix + path.relative_to(folder).as_posix())
+CLASS = {  # learner: the kind of submission (funcpipe_rag.grading.classroom.synthetic)
+    "ada": "solution",
+    "ben": "solution-zip",
+    "cat": "stub",
+    "dan": f"chaff:{CORE}/{EXERCISES[0]}/{CHAFF}",
+    "eve": "hostile:forges_the_channel",
+    "fay": "not-utf8",
+    "gus": "corrupt-zip",
+    "hal": "zip-bomb",
+    "ivy": "no-core",
+    "jon": "escaping-zip",
+}
 
 
 def build_class(subs: Path) -> None:
     """The synthetic class (see the module docstring)."""
-    shutil.copytree(ROOT / "solutions", subs / "ada", ignore=shutil.ignore_patterns("__pycache__"))
-    _zip_folder(ROOT / "solutions", subs / "ben.zip", prefix="exercises/")
-    shutil.copytree(ROOT / "exercises", subs / "cat", ignore=shutil.ignore_patterns("__pycache__", ".*"))
-    write_chaff(CORE, "ex01_primitives", "bind_err_becomes_ok", subs / "dan" / CORE)
-    write_hostile("forges_the_channel", subs / "eve")
-    stub = (ROOT / "exercises" / CORE / "ex01_primitives.py").read_bytes()
-    (subs / "fay" / CORE).mkdir(parents=True)
-    (subs / "fay" / CORE / "ex01_primitives.py").write_bytes(b"# Jos\xe9's answer\n" + stub)
-    (subs / "gus.zip").write_bytes(b"PK\x03\x04 half a zip")
-    with zipfile.ZipFile(subs / "hal.zip", "w", zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr(f"{CORE}/ex01_primitives.py", stub)
-        zf.writestr(f"{CORE}/padding.bin", bytes(8 << 20))
-    with zipfile.ZipFile(subs / "jon.zip", "w") as zf:
-        zf.writestr(f"{CORE}/ex01_primitives.py", stub)
-        zf.writestr(f"{CORE}/../../../etc/cron.d/job", b"* * * * * root true")
-    (subs / "ivy" / "homework").mkdir(parents=True)
-    (subs / "ivy" / "homework" / "answers.txt").write_text("I did it on paper")
+    for learner, kind in CLASS.items():
+        build_entry(kind, subs, learner)
 
 
 def _snapshot(folder: Path) -> dict[str, str]:
@@ -100,8 +98,25 @@ class Stop(KeyboardInterrupt):
     """Ctrl-C, at a moment the test chooses: right after the first record is written."""
 
 
+@dataclass(frozen=True)
+class Graded:
+    """The class, and what three runs of grade-class did with it (the first one interrupted)."""
+
+    subs: Path
+    out: Path
+    before: dict[str, str]
+    first: Outcome
+    partial: Written
+    seen: list[Record]
+    on_disk: list[str]
+    second: Outcome
+    third: Outcome
+    written: Written
+    kept: dict[str, bytes]
+
+
 @pytest.fixture(scope="module")
-def graded_class(tmp_path_factory: pytest.TempPathFactory, private_tmp: Path) -> dict[str, object]:
+def graded_class(tmp_path_factory: pytest.TempPathFactory, private_tmp: Path) -> Graded:
     subs = tmp_path_factory.mktemp("submissions")
     out = tmp_path_factory.mktemp("graded")
     build_class(subs)
@@ -120,101 +135,97 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory, private_tmp: Path) ->
     kept = {p.name: p.read_bytes() for p in (out / "results").glob("*.json")}
     third = grade_class(subs, out, settings, progress=False, log=lambda _: None)
     written = write_outputs(out, third.records, third.cores)
-    return {
-        "subs": subs,
-        "out": out,
-        "before": before,
-        "first": first,
-        "partial": partial,
-        "seen": seen,
-        "on_disk": on_disk,
-        "second": second,
-        "third": third,
-        "written": written,
-        "kept": kept,
-    }
+    return Graded(subs, out, before, first, partial, seen, on_disk, second, third, written, kept)
 
 
-def test_an_interrupted_run_keeps_what_it_finished(graded_class: dict[str, object]) -> None:
-    first, seen = graded_class["first"], graded_class["seen"]
-    assert first.interrupted and first.graded == 1  # type: ignore[attr-defined]
-    assert [r.learner for r in seen] == ["ada"]  # type: ignore[attr-defined]
-    statuses = {r.learner: r.status for r in first.records}  # type: ignore[attr-defined]
+def test_an_interrupted_run_keeps_what_it_finished(graded_class: Graded) -> None:
+    first, seen = graded_class.first, graded_class.seen
+    assert first.interrupted and first.graded == 1
+    assert [r.learner for r in seen] == ["ada"]
+    statuses = {r.learner: r.status for r in first.records}
     assert statuses == {
         "ada": "graded",
         **{n: "pending" for n in GRADED[1:]},
         **{n: s for n, (s, _) in REFUSED.items()},
     }
-    assert graded_class["on_disk"] == sorted(["ada", *REFUSED])  # pending learners have no record yet
-    rows = {r.learner: r for r in graded_class["partial"].rows}  # type: ignore[attr-defined]
+    assert graded_class.on_disk == sorted(["ada", *REFUSED])  # pending learners have no record yet
+    rows = {r.learner: r for r in graded_class.partial.rows}
     assert rows["ben"].points is None and "interrupted" in rows["ben"].reason
 
 
-def test_the_next_run_grades_only_the_rest_and_then_nothing(graded_class: dict[str, object]) -> None:
-    second, third = graded_class["second"], graded_class["third"]
-    assert not second.interrupted and (second.reused, second.graded) == (1, 5)  # type: ignore[attr-defined]
-    assert (third.reused, third.graded) == (6, 0)  # type: ignore[attr-defined]
-    out = graded_class["out"]
-    assert {p.name: p.read_bytes() for p in (out / "results").glob("*.json")} == graded_class["kept"]  # type: ignore[operator]
+def test_the_next_run_grades_only_the_rest_and_then_nothing(graded_class: Graded) -> None:
+    second, third = graded_class.second, graded_class.third
+    assert not second.interrupted and (second.reused, second.graded) == (1, 5)
+    assert (third.reused, third.graded) == (6, 0)
+    out = graded_class.out
+    assert {p.name: p.read_bytes() for p in (out / "results").glob("*.json")} == graded_class.kept
 
 
-def test_the_gradebook_scores_every_learner_and_says_why(graded_class: dict[str, object]) -> None:
-    out = graded_class["out"]
-    lines = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))  # type: ignore[operator]
+def test_the_gradebook_scores_every_learner_and_says_why(graded_class: Graded) -> None:
+    out = graded_class.out
+    lines = list(csv.DictReader(io.StringIO((out / "gradebook.csv").read_text())))
     book = {row["learner"]: row for row in lines}
     assert sorted(book) == sorted([*GRADED, *REFUSED])
-    assert (book["ada"]["status"], book["ada"]["points"], book["ada"]["max_points"]) == ("graded", "45", "45")
-    assert book["ben"]["points"] == "45" and book["ben"]["source"] == "ben.zip"
+    total = str(sum(MAX.values()))
+    assert (book["ada"]["status"], book["ada"]["points"], book["ada"]["max_points"]) == (
+        "graded",
+        total,
+        total,
+    )
+    assert book["ben"]["points"] == total and book["ben"]["source"] == "ben.zip"
     assert book["cat"]["points"] == "0"
-    ex01 = "m08c01/ex01_primitives (max 14)"
-    assert 0 < int(book["dan"][ex01]) < 14 and book["dan"]["points"] == book["dan"][ex01]
+    first = f"{CORE}/{EXERCISES[0]} (max {MAX[EXERCISES[0]]})"
+    assert 0 < int(book["dan"][first]) < MAX[EXERCISES[0]]  # a chaff loses some points, not all
+    assert int(book["dan"]["points"]) == int(book["dan"][first]) + int(total) - MAX[EXERCISES[0]]
     assert book["eve"]["points"] == "0"  # forged replies earn nothing
-    assert book["fay"]["status"] == "graded" and book["fay"][ex01] == "0"
-    assert book["fay"]["reason"] == "m08c01/ex01_primitives.py is not UTF-8 text (byte 0xe9 on line 1)"
+    assert book["fay"]["status"] == "graded" and book["fay"][first] == "0"
+    assert book["fay"]["reason"] == f"{CORE}/{EXERCISES[0]}.py is not UTF-8 text (byte 0xe9 on line 1)"
     for learner, (status, reason) in REFUSED.items():
         assert book[learner]["status"] == status and reason in book[learner]["reason"], book[learner]
         assert book[learner]["points"] == "0"
-    report = json.loads((out / "reports" / "dan.json").read_text())  # type: ignore[operator]
+    report = json.loads((out / "reports" / "dan.json").read_text())
     assert report["submission"] == "dan" and report["sandbox"] and report["cores"][0]["name"] == CORE
     failing = {t["name"] for e in report["cores"][0]["exercises"] for t in e["tests"] if not t["passed"]}
-    assert {"test_err_short_circuit", "test_right_identity"} <= failing  # the tests the chaff is kept for
-    gradescope = json.loads((out / "gradescope" / "dan" / "results.json").read_text())  # type: ignore[operator]
+    assert set(CAUGHT_BY) <= failing  # the tests the chaff is kept for
+    gradescope = json.loads((out / "gradescope" / "dan" / "results.json").read_text())
     assert gradescope["score"] == float(book["dan"]["points"]) and len(gradescope["tests"]) == len(
         [t for e in report["cores"][0]["exercises"] for t in e["tests"]]
     )
 
 
-def test_the_summary_shows_what_the_class_got_wrong(graded_class: dict[str, object]) -> None:
-    out = graded_class["out"]
-    summary = json.loads((out / "summary.json").read_text())  # type: ignore[operator]
+def test_the_summary_shows_what_the_class_got_wrong(graded_class: Graded) -> None:
+    out = graded_class.out
+    summary = json.loads((out / "summary.json").read_text())
     assert summary["statuses"] == {"graded": 6, "missing": 1, "rejected": 3}
     rates = {t["test_id"]: (t["failed"], t["graded"]) for t in summary["tests"]}
-    assert rates["m08c01/ex01_primitives::test_err_short_circuit"] == (4, 6)  # all but the two solutions
-    assert rates["m08c01/ex04_properties::test_properties_pass_on_correct"][1] == 6
+    # the chaff's test fails for the chaff, the stubs, the hostile and the unreadable file; not the solutions
+    assert rates[f"{CORE}/{EXERCISES[0]}::{CAUGHT_BY[0]}"] == (4, 6)
+    assert all(graded == 6 for failed, graded in rates.values())
     assert any("not implemented yet" in m["pattern"] for m in summary["messages"])
     assert summary["hints"] and all(h["shown"] >= 1 for h in summary["hints"])
-    page = (out / "summary.html").read_text()  # type: ignore[operator]
-    assert page.count("<svg") == 2 and "<script" not in page and "test_err_short_circuit" in page
+    page = (out / "summary.html").read_text()
+    assert page.count("<svg") == 2 and "<script" not in page and CAUGHT_BY[0] in page
 
 
-def test_similar_submissions_are_flagged_not_scored(graded_class: dict[str, object]) -> None:
-    out = graded_class["out"]
-    pairs = json.loads((out / "similarity.json").read_text())["pairs"]  # type: ignore[operator]
+def test_similar_submissions_are_flagged_not_scored(graded_class: Graded) -> None:
+    out = graded_class.out
+    pairs = json.loads((out / "similarity.json").read_text())["pairs"]
     flagged = {(p["exercise"], p["a"], p["b"]) for p in pairs}
-    for exercise in ("ex01_primitives", "ex02_user_pipeline", "ex03_bounded_embedding", "ex04_properties"):
+    for exercise in EXERCISES:
         assert (f"{CORE}/{exercise}", "ada", "ben") in flagged  # the zipped copy of the same answers
-    assert (f"{CORE}/ex01_primitives", "ada", "dan") in flagged  # one edit away from the solution
-    assert not any("cat" in (a, b) or "eve" in (a, b) for _, a, b in flagged)  # stubs: nothing of their own
-    assert "ada" in (out / "similarity.html").read_text()  # type: ignore[operator]
-    assert graded_class["written"].similar_pairs == len(pairs)  # type: ignore[attr-defined]
+    assert (f"{CORE}/{EXERCISES[0]}", "ada", "dan") in flagged  # one edit away from the solution
+    stubs = {"cat", "eve", "fay"}  # nothing of their own beyond the stub
+    assert not any(stubs & {a, b} for _, a, b in flagged)
+    assert "ada" in (out / "similarity.html").read_text()
+    assert graded_class.written.similar_pairs == len(pairs)
 
 
 def test_the_submissions_are_never_written_and_nothing_is_left(
-    graded_class: dict[str, object], private_tmp: Path
+    graded_class: Graded, private_tmp: Path
 ) -> None:
-    assert _snapshot(graded_class["subs"]) == graded_class["before"]  # type: ignore[arg-type]
+    assert _snapshot(graded_class.subs) == graded_class.before
     assert not list(private_tmp.glob("funcpipe-class-*")), "a staging folder was left behind"
-    assert not (graded_class["out"] / "etc").exists()  # type: ignore[operator]
+    assert not (graded_class.out / "etc").exists()
 
 
 def _left_in_group(pgid: int) -> list[str]:
@@ -233,8 +244,8 @@ def _left_in_group(pgid: int) -> list[str]:
 
 def test_ctrl_c_stops_the_command_and_keeps_a_gradebook(tmp_path: Path, private_tmp: Path) -> None:
     subs = tmp_path / "subs"
-    shutil.copytree(ROOT / "solutions", subs / "ada", ignore=shutil.ignore_patterns("__pycache__"))
-    shutil.copytree(ROOT / "exercises", subs / "cat", ignore=shutil.ignore_patterns("__pycache__", ".*"))
+    build_entry("solution", subs, "ada")
+    build_entry("stub", subs, "cat")
     out = tmp_path / "out"
     command = [
         sys.executable,
