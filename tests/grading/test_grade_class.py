@@ -3,12 +3,14 @@
 The class: the solutions (a folder, and a zipped copy under a wrapping
 folder), the untouched stubs, a kept chaff, a hostile submission, a file
 that is not UTF-8, and entries that must never be graded (a corrupt zip, a
-zip bomb, a zip that reaches outside its folder, a folder with no core).
+zip bomb, a zip that reaches outside its folder, a folder with no core, a
+data file past the size limit).
 Everything runs behind the same boundary as ``funcpipe grade``, one
 submission at a time, on Core 1.
 
 Checked: the run stops after the first learner and keeps that record; the
-next run grades only the rest; a third grades nothing; the gradebook, the
+next run grades only the rest; a third grades nothing; after one learner
+changes a file, a fourth grades that learner alone; the gradebook, the
 per-learner reports, the Gradescope export, the summary page and the
 similarity report say what they should; the submissions folder is never
 written and no staging folder is left. Ctrl-C on the command itself ends it
@@ -50,6 +52,7 @@ REFUSED = {
     "hal": ("rejected", "a zip bomb"),
     "ivy": ("missing", f"no core folder ({CORE}/"),
     "jon": ("rejected", "leaves its folder"),
+    "kim": ("rejected", f"{CORE}/measurements.csv is 1.0 MB; a submission file may be at most"),
 }
 
 
@@ -64,6 +67,7 @@ CLASS = {  # learner: the kind of submission (funcpipe_rag.grading.classroom.syn
     "hal": "zip-bomb",
     "ivy": "no-core",
     "jon": "escaping-zip",
+    "kim": "huge-file",
 }
 
 
@@ -100,7 +104,8 @@ class Stop(KeyboardInterrupt):
 
 @dataclass(frozen=True)
 class Graded:
-    """The class, and what three runs of grade-class did with it (the first one interrupted)."""
+    """The class, and what four runs of grade-class did with it (the first one interrupted, the last
+    after one learner changed a file)."""
 
     subs: Path
     out: Path
@@ -113,6 +118,10 @@ class Graded:
     third: Outcome
     written: Written
     kept: dict[str, bytes]
+    after_third: dict[str, bytes]
+    untouched: bool
+    fourth: Outcome
+    edited: dict[str, str]
 
 
 @pytest.fixture(scope="module")
@@ -134,8 +143,17 @@ def graded_class(tmp_path_factory: pytest.TempPathFactory, private_tmp: Path) ->
     second = grade_class(subs, out, settings, progress=False, log=lambda _: None)
     kept = {p.name: p.read_bytes() for p in (out / "results").glob("*.json")}
     third = grade_class(subs, out, settings, progress=False, log=lambda _: None)
+    after_third = {p.name: p.read_bytes() for p in (out / "results").glob("*.json")}
     written = write_outputs(out, third.records, third.cores)
-    return Graded(subs, out, before, first, partial, seen, on_disk, second, third, written, kept)
+    untouched = _snapshot(subs) == before
+    answer = next((subs / "cat" / CORE).glob("*.py"))
+    answer.write_text(answer.read_text() + "\n# started on the first exercise, to be continued\n")
+    edited = _snapshot(subs)
+    fourth = grade_class(subs, out, settings, progress=False, log=lambda _: None)
+    return Graded(
+        subs, out, before, first, partial, seen, on_disk, second, third, written, kept, after_third,
+        untouched, fourth, edited,
+    )
 
 
 def test_an_interrupted_run_keeps_what_it_finished(graded_class: Graded) -> None:
@@ -157,8 +175,17 @@ def test_the_next_run_grades_only_the_rest_and_then_nothing(graded_class: Graded
     second, third = graded_class.second, graded_class.third
     assert not second.interrupted and (second.reused, second.graded) == (1, 5)
     assert (third.reused, third.graded) == (6, 0)
-    out = graded_class.out
-    assert {p.name: p.read_bytes() for p in (out / "results").glob("*.json")} == graded_class.kept
+    assert graded_class.after_third == graded_class.kept
+
+
+def test_a_changed_submission_alone_is_graded_again(graded_class: Graded) -> None:
+    third, fourth = graded_class.third, graded_class.fourth
+    assert (fourth.reused, fourth.graded) == (5, 1)
+    before, after = ({r.learner: r for r in o.records} for o in (third, fourth))
+    assert after["cat"].key != before["cat"].key and after["cat"].status == "graded"
+    assert {n: r.key for n, r in after.items() if n != "cat"} == {
+        n: r.key for n, r in before.items() if n != "cat"
+    }
 
 
 def test_the_gradebook_scores_every_learner_and_says_why(graded_class: Graded) -> None:
@@ -196,7 +223,7 @@ def test_the_gradebook_scores_every_learner_and_says_why(graded_class: Graded) -
 def test_the_summary_shows_what_the_class_got_wrong(graded_class: Graded) -> None:
     out = graded_class.out
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["statuses"] == {"graded": 6, "missing": 1, "rejected": 3}
+    assert summary["statuses"] == {"graded": 6, "missing": 1, "rejected": 4}
     rates = {t["test_id"]: (t["failed"], t["graded"]) for t in summary["tests"]}
     # the chaff's test fails for the chaff, the stubs, the hostile and the unreadable file; not the solutions
     assert rates[f"{CORE}/{EXERCISES[0]}::{CAUGHT_BY[0]}"] == (4, 6)
@@ -223,7 +250,7 @@ def test_similar_submissions_are_flagged_not_scored(graded_class: Graded) -> Non
 def test_the_submissions_are_never_written_and_nothing_is_left(
     graded_class: Graded, private_tmp: Path
 ) -> None:
-    assert _snapshot(graded_class.subs) == graded_class.before
+    assert graded_class.untouched and _snapshot(graded_class.subs) == graded_class.edited
     assert not list(private_tmp.glob("funcpipe-class-*")), "a staging folder was left behind"
     assert not (graded_class.out / "etc").exists()
 

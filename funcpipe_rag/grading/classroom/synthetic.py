@@ -8,6 +8,7 @@ Each learner's entry is one *kind* of submission:
 ``chaff:<core>/<exercise>/<name>``   the solutions with one exercise replaced by a kept chaff
 ``hostile:<case>``     one of the hostile submissions under ``tests/grading/hostile/``
 ``not-utf8``           the stubs, one of them saved as Latin-1 with a non-ASCII byte
+``huge-file``          the stubs, and a data file past the size limit under the core's folder
 ``corrupt-zip``, ``zip-bomb``, ``escaping-zip``, ``no-core``   entries class grading must refuse
 
 :func:`class_mix` lists the kinds of a class of a given size in a fixed,
@@ -23,10 +24,11 @@ from collections.abc import Iterable
 from pathlib import Path
 
 from funcpipe_rag import course
+from funcpipe_rag.grading.classroom.intake import MAX_FILE_BYTES
 from funcpipe_rag.grading.generate import exercise_text
 from funcpipe_rag.grading.mutants import SOLUTIONS, list_chaffs, write_chaff, write_hostile
 
-REFUSED_KINDS = ("corrupt-zip", "zip-bomb", "escaping-zip", "no-core")
+REFUSED_KINDS = ("corrupt-zip", "zip-bomb", "escaping-zip", "no-core", "huge-file")
 
 
 def _solution_files(solutions: Path) -> dict[str, bytes]:
@@ -86,6 +88,11 @@ def build_entry(kind: str, submissions: Path, learner: str, *, solutions: Path =
     elif kind == "escaping-zip":
         folder = submissions / f"{learner}.zip"
         _zip(folder, {**_stub_files(solutions), "../../../etc/cron.d/job": b"* * * * * root true\n"})
+    elif kind == "huge-file":
+        stubs = _stub_files(solutions)
+        core = next(iter(stubs)).split("/")[0]
+        # a data set left next to the answers: refused by its size, before a byte of it is read
+        _write(folder, {**stubs, f"{core}/measurements.csv": b"0," * (MAX_FILE_BYTES // 2 + 1)})
     elif kind == "no-core":
         _write(folder, {"homework/answers.txt": b"I did it on paper\n"})
     else:
