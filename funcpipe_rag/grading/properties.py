@@ -15,7 +15,9 @@ This module is the child's side of that:
   functions with neutral names (``pure``, ``bind``, ``map``, ``lift``) that
   count how many plans the property actually ran, so neither the object's
   identity nor its names say which implementation it is, and the count
-  comes from the wrapper, not from Hypothesis;
+  comes from the wrapper, not from Hypothesis; :func:`neutral_streams` does
+  the same for a stream algebra (``pure``, ``bind``, ``map``, ``from_list``),
+  and :func:`neutral_lifts` for a set of lifts;
 * :func:`run_property` runs one property and reports, as plain data, whether
   it passed, how many plans it ran, the falsifying example and the failing
   assertion.
@@ -118,6 +120,117 @@ def neutral_impl(impl: Callable[..., Any]) -> tuple[Callable[..., Any], RunCount
         return _counted(impl(*args, **kwargs), counter)
 
     return implementation, counter
+
+
+class StreamImpl:
+    """What a learner's stream property receives: four functions, nothing else to look at."""
+
+    __slots__ = ("bind", "from_list", "map", "pure")
+
+    def __init__(self, pure: Callable[..., Any], bind: Callable[..., Any], map: Callable[..., Any],
+                 from_list: Callable[..., Any]) -> None:
+        self.pure, self.bind, self.map, self.from_list = pure, bind, map, from_list
+
+    def __repr__(self) -> str:
+        return "impl"
+
+
+class _Neutral:
+    """A stream of the wrapped algebra, behind a callable that counts the runs started from outside."""
+
+    __slots__ = ("counter", "inner")
+
+    def __init__(self, inner: Any, counter: RunCounter) -> None:
+        self.inner, self.counter = inner, counter
+
+    def __call__(self) -> Any:
+        return self._run()
+
+    async def _run(self) -> Any:
+        from contextlib import aclosing
+
+        counter = self.counter
+        if counter.depth == 0:
+            counter.runs += 1
+        counter.depth += 1
+        try:
+            async with aclosing(self.inner()) as items:
+                async for item in items:
+                    yield item
+        finally:
+            counter.depth -= 1
+
+
+def neutral_streams(alg: Any) -> tuple[StreamImpl, RunCounter]:
+    """The stream algebra ``alg`` (a :class:`funcpipe_rag.testing.StreamAlgebra`) behind neutral functions.
+
+    The algebra always receives its own streams (a stream the learner's code
+    passes back is unwrapped first), so a wrong algebra that recognises its
+    own values keeps its behaviour; the counter counts the top-level runs.
+    """
+    counter = RunCounter()
+
+    def own(stream: Any) -> Any:
+        return stream.inner if isinstance(stream, _Neutral) else stream
+
+    def wrap(stream: Any) -> _Neutral:
+        return _Neutral(stream, counter)
+
+    def pure(value: Any) -> Any:
+        return wrap(alg.pure(value))
+
+    def bind(stream: Any, f: Callable[[Any], Any]) -> Any:
+        return wrap(alg.bind(own(stream), lambda x: own(f(x))))
+
+    def map(stream: Any, f: Callable[[Any], Any]) -> Any:
+        return wrap(alg.fmap(own(stream), f))
+
+    def from_list(values: Any) -> Any:
+        return wrap(alg.listed(values))
+
+    return StreamImpl(pure, bind, map, from_list), counter
+
+
+class LiftsImpl:
+    """What a learner's lift property receives: the three lifts, nothing else to look at."""
+
+    __slots__ = ("lift_sync", "lift_sync_gen_with_executor", "lift_sync_with_executor")
+
+    def __init__(self, lift_sync: Callable[..., Any], lift_sync_with_executor: Callable[..., Any],
+                 lift_sync_gen_with_executor: Callable[..., Any]) -> None:
+        self.lift_sync = lift_sync
+        self.lift_sync_with_executor = lift_sync_with_executor
+        self.lift_sync_gen_with_executor = lift_sync_gen_with_executor
+
+    def __repr__(self) -> str:
+        return "lifts"
+
+
+def neutral_lifts(lifts: Any) -> tuple[LiftsImpl, RunCounter]:
+    """The lifts ``lifts`` (a :class:`funcpipe_rag.testing.LiftSet`) behind neutral functions.
+
+    The counter counts the calls of lifted functions, the work the property
+    actually ran.
+    """
+    counter = RunCounter()
+
+    def counted(f: Callable[..., Any]) -> Callable[..., Any]:
+        def g(*args: Any, **kwargs: Any) -> Any:
+            counter.runs += 1
+            return f(*args, **kwargs)
+
+        return g
+
+    def lift_sync(f: Callable[..., Any]) -> Any:
+        return lifts.lift_sync(counted(f))
+
+    def lift_sync_with_executor(f: Callable[..., Any], executor: Any) -> Any:
+        return lifts.lift_sync_with_executor(counted(f), executor)
+
+    def lift_sync_gen_with_executor(f: Callable[..., Any], executor: Any) -> Any:
+        return lifts.lift_sync_gen_with_executor(counted(f), executor)
+
+    return LiftsImpl(lift_sync, lift_sync_with_executor, lift_sync_gen_with_executor), counter
 
 
 def _failing_assertion(exc: BaseException, folder: Path) -> str:
@@ -225,6 +338,7 @@ class LearnerChecks:
 
 
 __all__ = [
-    "Impl", "LearnerChecks", "PropertyRun", "RunCounter", "learner_profile", "neutral_impl", "neutral_plans",
+    "Impl", "LearnerChecks", "LiftsImpl", "PropertyRun", "RunCounter", "StreamImpl", "learner_profile",
+    "neutral_impl", "neutral_lifts", "neutral_plans", "neutral_streams",
     "run_property",
 ]

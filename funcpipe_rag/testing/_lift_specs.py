@@ -62,7 +62,7 @@ class FailOn:
 
     m: int
     r: int
-    code: str = ErrorCode.VALIDATION
+    code: str = ErrorCode.VALIDATION.value
 
     def __call__(self, x: int) -> Result[int, ErrInfo]:
         return Err(error(self.code, x)) if x % self.m == self.r else Ok(x)
@@ -128,10 +128,17 @@ def _async_lift(make: Callable[[], Any]) -> Any:
 
 
 def _lift_eager(f: Callable[..., Any]) -> Callable[..., Any]:
-    """Calls ``f`` while the plan is built, and replays that result."""
+    """Calls ``f`` while the plan is built, and replays that result (an exception becomes the right ``Err``).
+
+    Every result is the right one; only the moment ``f`` runs is wrong, so only counting calls catches it.
+    """
+    from funcpipe_rag.domain.effects.async_ import lifts
 
     def lifted(*args: Any) -> Any:
-        res = f(*args)
+        try:
+            res = lifts._result_of(f, f(*args))
+        except Exception as exc:
+            res = lifts._raised(f, exc)
 
         async def done() -> Any:
             return res

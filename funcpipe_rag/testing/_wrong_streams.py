@@ -176,6 +176,18 @@ def map_action_calls_f_on_err(s: Any, f: Any) -> Any:
     return gen
 
 
+def map_calls_f_on_err(s: Any, f: Any) -> Any:
+    """Calls ``f`` for ``Err`` items too (with ``None``, "to keep the stages in step"); keeps the ``Err``."""
+
+    def step(item: Result[Any, ErrInfo]) -> list[Result[Any, ErrInfo]]:
+        if isinstance(item, Ok):
+            return [Ok(f(item.value))]
+        f(None)
+        return [item]
+
+    return _transform(s, step)
+
+
 def map_never_closes(s: Any, f: Any) -> Any:
     """Reads its source with a plain ``async for`` and never closes it when stopped early."""
 
@@ -237,6 +249,11 @@ WRONG_STREAMS: dict[str, WrongImpl[StreamAlgebra]] = {
     "map_action calls f on Err": WrongImpl(
         _with("map_action calls f on Err", map_action=map_action_calls_f_on_err),
         "a map_action that runs a plan for Err items too",
+        "Err passes through",
+    ),
+    "map calls f on Err": WrongImpl(
+        _with("map calls f on Err", map=map_calls_f_on_err),
+        "a map that calls its function for Err items too",
         "Err passes through",
     ),
     "map never closes": WrongImpl(
