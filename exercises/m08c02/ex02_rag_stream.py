@@ -33,11 +33,14 @@ The contract
 Imports
 -------
 The standard library; ``Result``, ``Ok``, ``Err``, ``ErrInfo``, ``ErrorCode``,
-``assert_never`` and ``AsyncGen`` from ``funcpipe_rag``; the stream and plan
-combinators (``funcpipe_rag.async_gen_*``, ``async_pure``, ``async_lift``,
-``async_bind``, ``async_map``, ``async_from_result``); the pure RAG core
-(``funcpipe_rag.rag``) and the capability protocols
-(``funcpipe_rag.domain.ports``). Not ``funcpipe_rag.domain.rag_stream`` or
+``assert_never``, ``AsyncGen`` and ``AsyncPlan`` from ``funcpipe_rag``; the
+stream combinators ``async_gen_return``, ``async_gen_from_list``,
+``async_gen_from_iter``, ``async_gen_map``, ``async_gen_map_action``,
+``async_gen_and_then``, ``async_gen_flat_map``, ``async_gen_using`` and
+``lift_async_item``, and the plan combinators ``async_pure``, ``async_lift``,
+``async_bind``, ``async_map`` and ``async_from_result``, all from
+``funcpipe_rag``; the pure RAG core (``funcpipe_rag.rag``) and the capability
+protocols (``funcpipe_rag.domain.ports``). Not ``funcpipe_rag.domain.rag_stream`` or
 ``funcpipe_rag.domain.rag_async``, which hold the answer.
 
 Hints

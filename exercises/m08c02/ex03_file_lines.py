@@ -36,7 +36,10 @@ Imports
 -------
 The standard library; ``Result``, ``Ok``, ``Err``, ``ErrInfo``,
 ``ErrorCode``, ``assert_never`` and ``AsyncGen`` from ``funcpipe_rag``; the
-stream combinators (``funcpipe_rag.async_gen_*``, ``lift_async_item``).
+stream combinators ``async_gen_return``, ``async_gen_from_list``,
+``async_gen_from_iter``, ``async_gen_map``, ``async_gen_map_action``,
+``async_gen_and_then``, ``async_gen_flat_map``, ``async_gen_using`` and
+``lift_async_item``, also from ``funcpipe_rag``.
 
 Hints
 -----

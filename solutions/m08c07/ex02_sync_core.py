@@ -30,9 +30,11 @@ Imports
 -------
 The standard library; ``Result``, ``Ok``, ``Err``, ``ErrInfo``,
 ``ErrorCode``, ``assert_never``, ``AsyncGen`` and ``AsyncPlan`` from
-``funcpipe_rag``; the stream combinators and the lifts
-(``funcpipe_rag.async_gen_*``, ``lift_sync``, ``lift_sync_with_executor``,
-``lift_sync_gen_with_executor``); the pure RAG core (``funcpipe_rag.rag``);
+``funcpipe_rag``; the stream combinators ``async_gen_return``,
+``async_gen_from_list``, ``async_gen_from_iter``, ``async_gen_map``,
+``async_gen_map_action``, ``async_gen_and_then``, ``async_gen_flat_map`` and
+``lift_async_item``, and the lifts ``lift_sync``, ``lift_sync_with_executor`` and
+``lift_sync_gen_with_executor``, all from ``funcpipe_rag``; the pure RAG core (``funcpipe_rag.rag``);
 ``parse_corpus_line`` from ``funcpipe_rag.domain.corpus_lines``.
 
 Hints

@@ -1,4 +1,5 @@
-"""Shared by the grader's own tests: paths, grading folders side by side, Gradescope's script."""
+"""Shared by the grader's own tests: paths, grading folders side by side, Gradescope's script,
+and what every core's chaffs, alternatives, solutions and stubs must show."""
 
 from __future__ import annotations
 
@@ -8,7 +9,10 @@ import subprocess
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TypeVar
+from typing import Protocol, TypeVar
+
+from funcpipe_rag.grading import Report, grade
+from funcpipe_rag.grading.mutants import Spec, write_spec
 
 ROOT = Path(__file__).resolve().parents[2]
 GRADING = ROOT / "tests" / "grading"
@@ -44,3 +48,70 @@ def run_autograder(tmp_path: Path, grader: str, submission: Path | None = None) 
     results = tmp_path / "autograder" / "results" / "results.json"
     assert not (tmp_path / "autograder" / "results" / "results.json.complete").exists()
     return dict(json.loads(results.read_text()))
+
+
+# ---- what the graded tests of every core must show about known answers ---------------------------
+
+
+class _Folders(Protocol):
+    def mktemp(self, basename: str, numbered: bool = True) -> Path: ...
+
+
+def grade_specs(specs: Iterable[Spec], folders: _Folders) -> dict[str, Report]:
+    """Each spec (chaff or alternative) written alone into a fresh folder and graded: reports by label.
+
+    ``folders`` is pytest's ``tmp_path_factory``; every folder is made before the
+    threads start, as that factory is not thread-safe.
+    """
+    built = []
+    for spec in specs:
+        folder = folders.mktemp(spec.name) / spec.core
+        write_spec(spec, folder)
+        built.append((spec, folder))
+
+    def run(item: tuple[Spec, Path]) -> tuple[str, Report]:
+        spec, folder = item
+        return spec.label, grade(f"{spec.core}/{spec.exercise}", submission=folder.parent)
+
+    return dict(in_parallel(run, built))
+
+
+def assert_full_marks(report: Report, what: str) -> None:
+    """Every graded test of ``report`` passed: ``what`` (a solution, an alternative) lost nothing."""
+    failed = [f"{t.test_id}: {t.message}" for t in report.tests if not t.passed]
+    assert not failed, f"{what} is correct but lost points:\n" + "\n".join(failed)
+    assert report.points == report.max_points > 0
+
+
+def assert_stub_scores_zero(report: Report) -> None:
+    """No graded test passes on an untouched stub, and each says why it failed and what to try."""
+    passing = [t.test_id for t in report.tests if t.points]
+    assert not passing, f"these graded tests pass on an untouched stub: {passing}"
+    assert report.max_points > 0
+    for t in report.tests:
+        assert t.message, f"{t.test_id} failed without saying why"
+        assert t.hint, f"{t.test_id} has no hint"
+
+
+def assert_chaff_loses(spec: Spec, report: Report) -> None:
+    """The chaff loses points on each test it names; one breaking a source rule scores zero, naming it."""
+    chaff = f"{spec.core}/{spec.exercise}/{spec.name}"
+    for test_name in spec.catches:
+        result = report.test(test_name)
+        assert result.points < result.max_points, f"{chaff} should lose points on {test_name}, but it passed"
+        assert result.message, f"{test_name} failed on {chaff} without saying why"
+    assert report.points < report.max_points
+    if spec.rule:  # a forbidden shortcut: zero for the exercise, and every test says which rule
+        assert report.points == 0, f"{chaff} breaks the rule {spec.rule!r} yet scores {report.points}"
+        unnamed = [t.name for t in report.tests if f'breaks the rule "{spec.rule}"' not in t.message]
+        assert not unnamed, f"{chaff}: these tests do not name the rule {spec.rule!r}: {unnamed}"
+    elif "test_properties_pass_on_correct" not in spec.catches:  # that one gates the rest
+        assert report.points > 0, f"{chaff} scores 0: it should be plausible, failing only what it gets wrong"
+
+
+def chaffs_per_exercise(specs: Iterable[Spec]) -> dict[str, int]:
+    """How many chaffs each exercise has."""
+    per: dict[str, int] = {}
+    for spec in specs:
+        per[spec.exercise] = per.get(spec.exercise, 0) + 1
+    return per
