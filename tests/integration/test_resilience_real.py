@@ -20,7 +20,7 @@ from funcpipe_rag.domain.errors import INFRA_CODES, RETRY_AFTER_MS
 from funcpipe_rag.infra.adapters.embedding_client import HttpEmbedder
 from funcpipe_rag.infra.corpus import snapshot_corpus
 from funcpipe_rag.infra.demos import RagOptions, run_rag_demo
-from funcpipe_rag.infra.service import model_name
+from funcpipe_rag.infra.service import create_app, model_name
 from funcpipe_rag.rag import RagEnv, gen_clean_and_chunk, structural_dedup_chunks
 
 from .conftest import Service, start
@@ -58,6 +58,24 @@ async def test_the_policy_waits_what_the_service_asked_then_gives_up_with_its_co
     assert slept == [1.0, 1.0]
     assert isinstance(got, Err) and got.error.code == "RATE_LIMIT"
     assert got.error.ctx is not None and got.error.ctx["attempts"] == 3
+
+
+async def test_a_client_hanging_up_before_its_body_is_read_is_no_server_error() -> None:
+    # What an attempt cancelled at its deadline can do; the service must answer quietly, not crash.
+    sent: list[dict[str, object]] = []
+
+    async def receive() -> dict[str, object]:
+        return {"type": "http.disconnect"}
+
+    async def send(message: dict[str, object]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": "POST",
+             "scheme": "http", "path": "/embed", "raw_path": b"/embed", "query_string": b"", "root_path": "",
+             "headers": [(b"content-type", b"application/json"), (b"content-length", b"20")],
+             "client": ("127.0.0.1", 1), "server": ("127.0.0.1", 2)}
+    await create_app()(scope, receive, send)
+    assert sent[0]["type"] == "http.response.start" and sent[0]["status"] == 499
 
 
 def _stored(db: Path) -> list[str]:

@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
@@ -169,6 +169,10 @@ def create_app(
             body = await request.json()
         except ValueError:
             return JSONResponse({"error": "body must be JSON"}, status_code=400)
+        except ClientDisconnect:
+            # A client that cancels an attempt at its deadline may hang up before its body is read:
+            # an expected event for a resilient client, so no error is logged; nobody reads the answer.
+            return Response(status_code=499)
         texts = body.get("texts") if isinstance(body, dict) else None
         if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
             return JSONResponse({"error": 'body must be {"texts": [string, ...]}'}, status_code=422)
