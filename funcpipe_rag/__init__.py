@@ -17,6 +17,9 @@ Everything a lesson or an exercise types is imported from here::
   ``async_gen_from_list``, ``async_gen_from_iter``, ``async_gen_map``,
   ``async_gen_map_action``, ``async_gen_and_then`` (``async_gen_flat_map``),
   ``lift_async_item``, ``async_gen_using``;
+* bounded concurrency and backpressure on streams: ``BackpressurePolicy``,
+  ``async_gen_bounded_map``, ``async_gen_gather`` (merge);
+* batching of streams by size and age: ``ChunkPolicy``, ``async_gen_chunk``;
 * the lifts of the synchronous core: ``lift_sync``,
   ``lift_sync_with_executor``, ``lift_sync_gen_with_executor``;
 * the capability protocols the core depends on: ``HttpClientCap``, ``DbCap``,
@@ -43,6 +46,8 @@ imports the shell (:mod:`funcpipe_rag.infra`); only the shell drives plans.
 from funcpipe_rag.domain.effects.async_ import (
     AsyncGen,
     AsyncPlan,
+    BackpressurePolicy,
+    ChunkPolicy,
     FairnessPolicy,
     RateLimitPolicy,
     ResilienceEnv,
@@ -52,10 +57,13 @@ from funcpipe_rag.domain.effects.async_ import (
     async_from_result,
     async_gather,
     async_gen_and_then,
+    async_gen_bounded_map,
+    async_gen_chunk,
     async_gen_fair_merge,
     async_gen_flat_map,
     async_gen_from_iter,
     async_gen_from_list,
+    async_gen_gather,
     async_gen_map,
     async_gen_map_action,
     async_gen_rate_limited,
@@ -90,6 +98,8 @@ from funcpipe_rag.result import Err, ErrInfo, Ok, Result, assert_never
 __all__ = [
     "AsyncGen",
     "AsyncPlan",
+    "BackpressurePolicy",
+    "ChunkPolicy",
     "ChunkStoreCap",
     "DbCap",
     "EmbeddingCap",
@@ -110,10 +120,13 @@ __all__ = [
     "async_from_result",
     "async_gather",
     "async_gen_and_then",
+    "async_gen_bounded_map",
+    "async_gen_chunk",
     "async_gen_fair_merge",
     "async_gen_flat_map",
     "async_gen_from_iter",
     "async_gen_from_list",
+    "async_gen_gather",
     "async_gen_map",
     "async_gen_map_action",
     "async_gen_rate_limited",

@@ -48,6 +48,14 @@ that checks a law checks the same law the same way.
   (:func:`stream_law_properties`, :func:`stream_invariant_properties`,
   :data:`STREAM_LAWS`, :data:`STREAM_INVARIANTS`) and :data:`WRONG_STREAMS`,
   the wrong stream algebras they catch (a :class:`WrongImpl` each).
+* **Backpressure and batching (Cores 3 and 9)** — scenarios as data
+  (:class:`BoundedScenario` of :class:`Job` items, :class:`ChunkScenario` of
+  :class:`Arrival` items), one run's facts in virtual time
+  (:func:`run_bounded`, :func:`run_chunked`), the properties
+  (:data:`BOUNDED_PROPERTIES`, :data:`CHUNK_PROPERTIES`,
+  :func:`bounded_properties`, :func:`chunk_properties`), and hand-written
+  implementations, one correct and several wrong (:func:`handmade_bounded`,
+  :func:`handmade_chunk`, :data:`WRONG_BOUNDED`, :data:`WRONG_CHUNK`).
 * **Lifts** — :class:`LiftSet` (:data:`LIBRARY_LIFTS`), pure functions as
   data (``Scale``, ``FailOn``, ``RaiseOn``, ``Upto``), :func:`lift_properties`
   (:data:`LIFT_PROPERTIES`) and :data:`WRONG_LIFTS`.
@@ -149,6 +157,13 @@ from funcpipe_rag.testing._stream_specs import (
 )
 from funcpipe_rag.testing._virtual_time import VirtualTimeLoop, run_virtual
 from funcpipe_rag.testing._wrong import WRONG, Wrong, WrongImpl, with_parts
+from funcpipe_rag.testing._wrong_backpressure import (
+    WRONG_BOUNDED,
+    WRONG_CHUNK,
+    WrongVariant,
+    handmade_bounded,
+    handmade_chunk,
+)
 from funcpipe_rag.testing._wrong_resilience import (
     COURSE_SLIPS,
     WRONG_RESILIENCE,
@@ -159,6 +174,23 @@ from funcpipe_rag.testing._wrong_resilience import (
 from funcpipe_rag.testing._wrong_streams import WRONG_STREAMS
 
 if TYPE_CHECKING:
+    from funcpipe_rag.testing._backpressure import (
+        BOUNDED_PROPERTIES,
+        CHUNK_PROPERTIES,
+        Arrival,
+        Boom,
+        BoundedFacts,
+        BoundedScenario,
+        ChunkFacts,
+        ChunkScenario,
+        Job,
+        bounded_properties,
+        bounded_scenarios,
+        chunk_properties,
+        chunk_scenarios,
+        run_bounded,
+        run_chunked,
+    )
     from funcpipe_rag.testing._fairness import (
         FAIRNESS_PROPERTIES,
         LIBRARY_FAIRNESS,
@@ -193,6 +225,11 @@ if TYPE_CHECKING:
     from funcpipe_rag.testing._wrong_fairness import WRONG_FAIRNESS
 
 __getattr__ = on_first_use(__name__, {
+    "_backpressure": (
+        "BOUNDED_PROPERTIES", "CHUNK_PROPERTIES", "Arrival", "Boom", "BoundedFacts", "BoundedScenario",
+        "ChunkFacts", "ChunkScenario", "Job", "bounded_properties", "bounded_scenarios", "chunk_properties",
+        "chunk_scenarios", "run_bounded", "run_chunked",
+    ),
     "_laws": ("LAW_SUBJECTS", "LawSubject", "bind_law_properties", "law_property"),
     "_paths": ("MIN_SHARE", "PathLog", "Strata", "measure"),
     "_profiles": ("REPRODUCIBLE", "reproducible", "use_profile"),
@@ -212,7 +249,9 @@ __getattr__ = on_first_use(__name__, {
 
 
 __all__ = [
+    "BOUNDED_PROPERTIES",
     "CANCELLED",
+    "CHUNK_PROPERTIES",
     "CLOSURE",
     "COURSE_SLIPS",
     "FAIRNESS_PROPERTIES",
@@ -231,6 +270,8 @@ __all__ = [
     "STREAM_INVARIANTS",
     "STREAM_LAWS",
     "WRONG",
+    "WRONG_BOUNDED",
+    "WRONG_CHUNK",
     "WRONG_FAIRNESS",
     "WRONG_LIFTS",
     "WRONG_RESILIENCE",
@@ -238,9 +279,15 @@ __all__ = [
     "Add",
     "Affine",
     "AndThen",
+    "Arrival",
     "Attempt",
     "Backoff",
+    "Boom",
     "Bound",
+    "BoundedFacts",
+    "BoundedScenario",
+    "ChunkFacts",
+    "ChunkScenario",
     "CountingSource",
     "EmbedCall",
     "Fail",
@@ -260,6 +307,7 @@ __all__ = [
     "Held",
     "InFlight",
     "Items",
+    "Job",
     "LawSubject",
     "Lift",
     "LiftAdd",
@@ -303,14 +351,21 @@ __all__ = [
     "Wrong",
     "WrongImpl",
     "WrongResilience",
+    "WrongVariant",
     "bind_law_properties",
+    "bounded_properties",
+    "bounded_scenarios",
     "chain",
+    "chunk_properties",
+    "chunk_scenarios",
     "closure_with_resilience",
     "codes",
     "expected_delays_ms",
     "fail_with",
     "fairness_properties",
     "fn_specs",
+    "handmade_bounded",
+    "handmade_chunk",
     "held",
     "item_lists",
     "item_values",
@@ -331,6 +386,8 @@ __all__ = [
     "resilience_properties",
     "resilience_property",
     "returning",
+    "run_bounded",
+    "run_chunked",
     "run_scenario",
     "run_virtual",
     "scenarios",

@@ -37,6 +37,7 @@ PUBLIC_API = {
     "stream_items",
     "ResilienceEnv", "RetryPolicy", "TimeoutPolicy", "async_with_resilience", "resilient_mapper",
     "FairnessPolicy", "RateLimitPolicy", "async_gen_fair_merge", "async_gen_rate_limited",
+    "BackpressurePolicy", "async_gen_bounded_map", "async_gen_gather", "ChunkPolicy", "async_gen_chunk",
 }  # fmt: skip
 
 TESTING_API = {
@@ -67,6 +68,12 @@ TESTING_API = {
     # rate limits and fairness (Core 6)
     "FAIRNESS_PROPERTIES", "FairnessImpl", "LIBRARY_FAIRNESS", "Tenant", "WRONG_FAIRNESS",
     "fairness_properties",
+    # backpressure and batching (Cores 3 and 9)
+    "BOUNDED_PROPERTIES", "CHUNK_PROPERTIES", "Arrival", "Boom", "BoundedFacts", "BoundedScenario",
+    "ChunkFacts", "ChunkScenario", "Job", "bounded_properties", "bounded_scenarios", "chunk_properties",
+    "chunk_scenarios",
+    "run_bounded", "run_chunked", "WRONG_BOUNDED", "WRONG_CHUNK", "WrongVariant", "handmade_bounded",
+    "handmade_chunk",
 }  # fmt: skip
 
 
@@ -98,6 +105,7 @@ def test_every_listed_name_exists_and_is_public(package: str) -> None:
 
 def test_the_course_module_paths_name_the_same_objects() -> None:
     from funcpipe_rag.domain.effects.async_ import async_gather
+    from funcpipe_rag.domain.effects.async_.concurrency import BackpressurePolicy, async_gen_bounded_map
     from funcpipe_rag.domain.effects.async_.lifts import (
         lift_sync,
         lift_sync_gen_with_executor,
@@ -119,9 +127,12 @@ def test_the_course_module_paths_name_the_same_objects() -> None:
     )
     from funcpipe_rag.domain.effects.async_.stream import (
         AsyncGen,
+        ChunkPolicy,
         async_gen_and_then,
+        async_gen_chunk,
         async_gen_flat_map,
         async_gen_from_list,
+        async_gen_gather,
         async_gen_map,
         async_gen_map_action,
         async_gen_return,
@@ -143,6 +154,8 @@ def test_the_course_module_paths_name_the_same_objects() -> None:
         "lift_async_item": lift_async_item, "lift_sync": lift_sync,
         "lift_sync_with_executor": lift_sync_with_executor,
         "lift_sync_gen_with_executor": lift_sync_gen_with_executor,
+        "BackpressurePolicy": BackpressurePolicy, "async_gen_bounded_map": async_gen_bounded_map,
+        "async_gen_gather": async_gen_gather, "ChunkPolicy": ChunkPolicy, "async_gen_chunk": async_gen_chunk,
     }  # fmt: skip
     for name, obj in same.items():
         assert getattr(funcpipe_rag, name) is obj, name

@@ -1,17 +1,25 @@
 """Async effects as data: the chapter's API, where the course puts it.
 
 ``plan.py`` holds ``AsyncPlan`` and its combinators, ``concurrency.py``
-``async_gather``, ``resilience.py`` the retry and timeout policies of
-Core 4, ``rate_limit.py`` the rate limits and fair merges of Core 6,
-``stream.py`` ``AsyncGen`` and its combinators, ``lifts.py`` the lifts of
-synchronous functions into plans and streams. The nodes the combinators
+``async_gather`` and the bounded stream map of Core 3
+(``BackpressurePolicy``, ``async_gen_bounded_map``, ``async_gen_gather``),
+``resilience.py`` the retry and timeout policies of Core 4, ``rate_limit.py``
+the rate limits and fair merges of Core 6, ``stream.py`` ``AsyncGen`` and its
+combinators (with the batching of Core 9: ``ChunkPolicy``,
+``async_gen_chunk``), ``lifts.py`` the lifts of synchronous functions into
+plans and streams. The nodes the combinators
 build (``_nodes.py``, ``_stream_nodes.py``) and the loops that run them
 (``_interpreter.py``, ``_stream_interpreter.py``) are internal;
 ``describe_plan`` renders a plan's nodes as a tree.
 """
 
 from funcpipe_rag.domain.effects.async_._render import describe_plan
-from funcpipe_rag.domain.effects.async_.concurrency import async_gather
+from funcpipe_rag.domain.effects.async_.concurrency import (
+    BackpressurePolicy,
+    async_gather,
+    async_gen_bounded_map,
+    async_gen_gather,
+)
 from funcpipe_rag.domain.effects.async_.lifts import (
     LIFT_ERROR_CODE,
     lift_sync,
@@ -45,9 +53,13 @@ from funcpipe_rag.domain.effects.async_.resilience import (
 )
 from funcpipe_rag.domain.effects.async_.stream import (
     AsyncGen,
+    ChunkedGen,
+    ChunkPolicy,
+    Sleeper,
     StreamNode,
     StreamRun,
     async_gen_and_then,
+    async_gen_chunk,
     async_gen_flat_map,
     async_gen_from_iter,
     async_gen_from_list,
@@ -62,6 +74,9 @@ __all__ = [
     "LIFT_ERROR_CODE",
     "AsyncGen",
     "AsyncPlan",
+    "BackpressurePolicy",
+    "ChunkPolicy",
+    "ChunkedGen",
     "FairnessPolicy",
     "PlanNode",
     "RateLimitPolicy",
@@ -69,6 +84,7 @@ __all__ = [
     "ResilientMapper",
     "ResilientPlan",
     "RetryPolicy",
+    "Sleeper",
     "StreamNode",
     "StreamRun",
     "TimeoutPolicy",
@@ -76,10 +92,13 @@ __all__ = [
     "async_from_result",
     "async_gather",
     "async_gen_and_then",
+    "async_gen_bounded_map",
+    "async_gen_chunk",
     "async_gen_fair_merge",
     "async_gen_flat_map",
     "async_gen_from_iter",
     "async_gen_from_list",
+    "async_gen_gather",
     "async_gen_map",
     "async_gen_map_action",
     "async_gen_rate_limited",

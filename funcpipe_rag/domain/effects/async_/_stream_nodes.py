@@ -88,6 +88,33 @@ def checked(value: object, where: object) -> Result[Any, ErrInfo]:
     )
 
 
+def need_stream(gen: object, where: str) -> None:
+    """``TypeError`` unless ``gen`` can be a stream (a callable); ``where`` names the combinator."""
+    if not callable(gen):
+        raise TypeError(
+            f"{where} expects an AsyncGen (a zero-argument callable returning an async iterator), got "
+            f"{type(gen).__name__}; pass the stream itself, not stream()"
+        )
+
+
+def need_function(f: object, where: str) -> None:
+    """``TypeError`` unless ``f`` is callable; ``where`` names the combinator."""
+    if not callable(f):
+        raise TypeError(f"{where} expects a function as its second argument, got {type(f).__name__}")
+
+
+P = TypeVar("P")
+
+
+def need_policy(policy: P | None, cls: type[P], where: str, example: str) -> P:
+    """``policy``, or ``cls()`` when ``None``; ``TypeError`` naming ``where`` and an ``example`` otherwise."""
+    if policy is None:
+        return cls()
+    if not isinstance(policy, cls):
+        raise TypeError(f"{where} expects a {cls.__name__}, got {type(policy).__name__}; e.g. {example}")
+    return policy
+
+
 class Cursor:
     """The running state of one stream node in one run.
 

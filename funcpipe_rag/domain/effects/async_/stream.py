@@ -17,6 +17,8 @@ The combinators (the course's names)::
     async_gen_and_then(s, f)         for each Ok(v), every item of the stream f(v)  (alias async_gen_flat_map)
     lift_async_item(fn)              x -> the one-item stream of await fn(x)
     async_gen_using(acquire, make)   make(resource), with acquire()'s resource held for the run
+    async_gen_gather(gens)           several streams merged, items in arrival order (Core 3)
+    async_gen_chunk(s, policy)       the Ok values of s in batches by size and age (Core 9)
 
 In every operator an ``Err`` item passes through unchanged: ``map`` does not
 call ``f``, ``map_action`` runs no plan, ``and_then`` starts no inner stream.
@@ -104,10 +106,12 @@ next step.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import AbstractAsyncContextManager
-from typing import TypeVar
+from dataclasses import dataclass
+from typing import Generic, Protocol, TypeVar, cast, overload
 
+from funcpipe_rag.domain.effects.async_._chunk import Chunk
 from funcpipe_rag.domain.effects.async_._nodes import AsyncPlan
 from funcpipe_rag.domain.effects.async_._stream_interpreter import StreamRun
 from funcpipe_rag.domain.effects.async_._stream_nodes import (
@@ -122,20 +126,29 @@ from funcpipe_rag.domain.effects.async_._stream_nodes import (
     Stage,
     StreamNode,
     Using,
+    need_policy,
     new,
 )
+from funcpipe_rag.domain.effects.async_._stream_nodes import need_function as _need_function
+from funcpipe_rag.domain.effects.async_._stream_nodes import need_stream as _need_stream
+from funcpipe_rag.domain.effects.async_.concurrency import async_gen_gather
 from funcpipe_rag.domain.effects.laws import MAP_LAWS, MONAD_LAWS, Laws
 from funcpipe_rag.result import ErrInfo, Ok, Result
 
 __all__ = [
     "LAWS",
     "AsyncGen",
+    "ChunkPolicy",
+    "ChunkedGen",
+    "Sleeper",
     "StreamNode",
     "StreamRun",
     "async_gen_and_then",
+    "async_gen_chunk",
     "async_gen_flat_map",
     "async_gen_from_iter",
     "async_gen_from_list",
+    "async_gen_gather",
     "async_gen_map",
     "async_gen_map_action",
     "async_gen_return",
@@ -146,19 +159,7 @@ __all__ = [
 A = TypeVar("A")
 B = TypeVar("B")
 R = TypeVar("R")
-
-
-def _need_stream(gen: object, where: str) -> None:
-    if not callable(gen):
-        raise TypeError(
-            f"{where} expects an AsyncGen (a zero-argument callable returning an async iterator), got "
-            f"{type(gen).__name__}; pass the stream itself, not stream()"
-        )
-
-
-def _need_function(f: object, where: str) -> None:
-    if not callable(f):
-        raise TypeError(f"{where} expects a function as its second argument, got {type(f).__name__}")
+T_contra = TypeVar("T_contra", contravariant=True)
 
 
 def _stage(cls: type[Stage[B]], gen: object, f: object, where: str) -> Stage[B]:
@@ -278,3 +279,119 @@ def async_gen_using(
 
 LAWS = Laws("AsyncGen", async_gen_return, async_gen_and_then, async_gen_map, MONAD_LAWS + MAP_LAWS)
 """The laws ``AsyncGen`` keeps (see :mod:`funcpipe_rag.domain.effects.laws`), items compared as lists."""
+
+
+# ---- batching by size and age (Core 9) -------------------------------------------------------------
+
+
+class Sleeper(Protocol):
+    """The course's clock for :func:`async_gen_chunk`: ``now_ms()`` and ``await sleep_ms(ms)``."""
+
+    def now_ms(self) -> int: ...
+
+    def sleep_ms(self, ms: float) -> Awaitable[None]: ...
+
+
+def _one(_: object) -> int:
+    return 1
+
+
+def _non_negative(name: str, value: object) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"ChunkPolicy.{name} must be a number, got {type(value).__name__} {value!r}")
+    if not value >= 0:
+        raise ValueError(f"ChunkPolicy.{name} must be at least 0 (0 means no limit), got {value}")
+
+
+@dataclass(frozen=True, slots=True)
+class ChunkPolicy(Generic[T_contra]):
+    """When :func:`async_gen_chunk` closes a batch: by size, by age, at an ``Err``.
+
+    * ``max_units`` — a batch's size (the sum of ``size_fn`` over its items)
+      never exceeds this; ``0`` means no size limit. An item larger than the
+      limit travels alone.
+    * ``max_delay_ms`` — a batch is emitted at the latest this long after its
+      first item arrived, even if no further item comes; ``0`` means no time
+      limit.
+    * ``flush_on_err`` — ``True``: an ``Err`` item closes the open batch and
+      follows it; ``False``: the batch stays open and the ``Err`` follows it
+      when it closes (an ``Err`` never overtakes the items before it).
+    * ``size_fn`` — an item's size in units (an ``int`` of at least 0); by
+      default 1, so ``max_units`` counts items.
+
+    Validated when built; ``TypeError`` or ``ValueError`` says what to change.
+    """
+
+    max_units: int = 128
+    max_delay_ms: float = 500
+    flush_on_err: bool = True
+    size_fn: Callable[[T_contra], int] = _one
+
+    def __post_init__(self) -> None:
+        if isinstance(self.max_units, bool) or not isinstance(self.max_units, int):
+            raise TypeError(f"ChunkPolicy.max_units must be an int, got {type(self.max_units).__name__}")
+        _non_negative("max_units", self.max_units)
+        _non_negative("max_delay_ms", self.max_delay_ms)
+        if not isinstance(self.flush_on_err, bool):
+            raise TypeError(f"ChunkPolicy.flush_on_err must be True or False, got {self.flush_on_err!r}")
+        if not callable(self.size_fn):
+            raise TypeError("ChunkPolicy.size_fn must be a function item -> int (units), e.g. len")
+
+
+class ChunkedGen(Protocol[A]):
+    """What :func:`async_gen_chunk` returns: a stream of batches, also callable with a sleeper.
+
+    ``chunked()`` starts a run (it is an ``AsyncGen[list[A]]``);
+    ``chunked(sleeper)`` is the same stream timed by ``sleeper`` — the
+    course's curried form ``async_gen_chunk(src, policy)(sleeper)``.
+    """
+
+    @overload
+    def __call__(self) -> AsyncIterator[Result[list[A], ErrInfo]]: ...
+
+    @overload
+    def __call__(self, sleeper: Sleeper | Callable[[float], Awaitable[None]]) -> AsyncGen[list[A]]: ...
+
+
+def async_gen_chunk(source: AsyncGen[A], policy: ChunkPolicy[A] | None = None) -> ChunkedGen[A]:
+    """The ``Ok`` values of ``source`` in batches (``Ok(list)``), closed by size, by age or at an ``Err``.
+
+    The contract, with ``policy`` (default ``ChunkPolicy()``: 128 items, 500 ms):
+
+    * **order** — concatenating the batches, with the ``Err`` items in the
+      places they are emitted, gives back ``source``'s items in order
+      (``flush_on_err=True``); with ``flush_on_err=False`` an ``Err`` is
+      emitted right after the batch that holds the items before it, never
+      ahead of any of them;
+    * **exactly once** — every ``Ok`` value is in exactly one batch, every
+      ``Err`` item is emitted once; no batch is empty;
+    * **size** — every batch holds at most ``max_units`` units; an item
+      larger than that is a batch of its own; a full batch goes at once;
+    * **age** — a batch is emitted at most ``max_delay_ms`` after its first
+      item arrived, *even while the source is stalled*: the one outstanding
+      pull of the source is raced against the batch's deadline;
+    * **remainder** — when the source ends, the open batch is emitted;
+    * **lazy** — at most one item is taken from the source beyond the
+      batches handed on (the one that did not fit);
+    * **closing** — closing the run early cancels the outstanding pull and
+      the deadline, closes the source and leaves no task; exceptions (of the
+      source, of ``size_fn``) propagate after the same clean-up.
+
+    Time is the running loop's clock (the virtual clock under
+    ``funcpipe_rag.testing.run_virtual``). ``async_gen_chunk(source,
+    policy)(sleeper)`` times the batches with ``sleeper`` instead: an
+    ``async (seconds) -> None`` sleep (waits for deadlines, the loop's clock
+    reads the time), or the course's :class:`Sleeper` (``now_ms`` and
+    ``sleep_ms``). Building the stream runs nothing; each run starts afresh.
+    """
+    _need_stream(source, "async_gen_chunk")
+    example = "ChunkPolicy(max_units=32, max_delay_ms=200)"
+    policy = need_policy(policy, ChunkPolicy, "async_gen_chunk", example)
+    node: Chunk = new(Chunk)
+    node.upstream = source
+    node.max_units = policy.max_units
+    node.max_delay_s = policy.max_delay_ms / 1000.0
+    node.flush_on_err = policy.flush_on_err
+    node.size_fn = policy.size_fn
+    node.sleeper = None
+    return cast(ChunkedGen[A], node)
