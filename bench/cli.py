@@ -15,7 +15,7 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from bench import class_grading, common, gather, grading, notebooks, plans, resilience, streams
+from bench import backpressure, class_grading, common, gather, grading, notebooks, plans, resilience, streams
 from bench.common import Settings, Table, fmt_met, fmt_ratio
 
 HERE = Path(__file__).resolve().parent
@@ -23,12 +23,13 @@ SECTIONS = {
     "plans": plans,
     "gather": gather,
     "streams": streams,
+    "backpressure": backpressure,
     "resilience": resilience,
     "grading": grading,
     "class": class_grading,
     "notebooks": notebooks,
 }
-QUICK_SECTIONS = frozenset({"plans", "gather", "streams", "resilience"})
+QUICK_SECTIONS = frozenset({"plans", "gather", "streams", "backpressure", "resilience"})
 ALIASES = {"grade": "grading", "plan": "plans", "notebook": "notebooks", "stream": "streams",
            "grade-class": "class", "class-grading": "class"}
 
@@ -142,6 +143,9 @@ def targets(results: dict[str, Any]) -> Table:
     s = results.get("streams")
     if s:
         streams.target_rows(s, t)
+    bp = results.get("backpressure")
+    if bp:
+        backpressure.target_rows(bp, t)
     rs = results.get("resilience")
     if rs:
         for label, rows in rs["overhead"]["rows"].items():

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import statistics
 import time
-from collections.abc import Callable, Iterable, Sequence
+import tracemalloc
+from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -133,3 +135,53 @@ class Table:
 def log(settings: Settings, message: str) -> None:
     if settings.verbose:
         print(f"  .. {message}", flush=True)
+
+
+async def task_and_memory_peaks(work: Callable[[], Awaitable[Any]]) -> dict[str, int]:
+    """Run ``work()`` once, untimed: peak live tasks (counted exactly by a task factory, the task
+    driving the run included) and peak traced memory."""
+    loop = asyncio.get_running_loop()
+    live = peak = 0
+
+    def done(_: object) -> None:
+        nonlocal live
+        live -= 1
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        nonlocal live, peak
+        task = asyncio.Task(coro, loop=loop, **kwargs)
+        live += 1
+        peak = max(peak, live)
+        task.add_done_callback(done)
+        return task
+
+    already = len(asyncio.all_tasks())  # the task driving the benchmark
+    clean_slate()
+    old_factory = loop.get_task_factory()
+    loop.set_task_factory(factory)
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base, _ = tracemalloc.get_traced_memory()
+        await work()
+        _, top = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+        loop.set_task_factory(old_factory)
+    return {"peak_live_tasks": already + peak, "peak_memory_bytes": top - base}
+
+
+async def rotated_times(
+    names: Sequence[str],
+    reps: int,
+    warm: Callable[[str], Awaitable[Any]],
+    timed: Callable[[str], Awaitable[float]],
+) -> dict[str, list[float]]:
+    """Warm every contender once, then time each ``reps`` times, in a rotated order every repetition."""
+    for name in names:
+        await warm(name)
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for rep in range(reps):
+        for name in rotate(names, rep):
+            times[name].append(await timed(name))
+    return times

@@ -25,12 +25,21 @@ from __future__ import annotations
 import asyncio
 import functools
 import time
-import tracemalloc
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from bench.common import Settings, clean_slate, fmt_met, log, ratios, rotate, summary
+from bench.common import (
+    Settings,
+    clean_slate,
+    fmt_met,
+    log,
+    ratios,
+    rotate,
+    rotated_times,
+    summary,
+    task_and_memory_peaks,
+)
 from funcpipe_rag.domain.effects.async_ import async_gather, async_lift
 from funcpipe_rag.result import Err, Ok
 
@@ -138,38 +147,9 @@ async def _timed(name: str, s: Scenario) -> float:
 
 
 async def _peaks(name: str, s: Scenario) -> dict[str, int]:
-    """Peak live tasks (counted exactly by a task factory) and peak traced memory."""
-    loop = asyncio.get_running_loop()
-    live = 0
-    peak = 0
-
-    def done(_: object) -> None:
-        nonlocal live
-        live -= 1
-
-    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
-        nonlocal live, peak
-        task = asyncio.Task(coro, loop=loop, **kwargs)
-        live += 1
-        peak = max(peak, live)
-        task.add_done_callback(done)
-        return task
-
+    """Peak live tasks and peak traced memory of one untimed run."""
     jobs = prepare(name, make_jobs(s))
-    already = len(asyncio.all_tasks())  # the task driving this benchmark
-    clean_slate()
-    old_factory = loop.get_task_factory()
-    loop.set_task_factory(factory)
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base, _ = tracemalloc.get_traced_memory()
-        await CONTENDERS[name](jobs, s.concurrency)
-        _, top = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-        loop.set_task_factory(old_factory)
-    return {"peak_live_tasks": already + peak, "peak_memory_bytes": top - base}
+    return await task_and_memory_peaks(lambda: CONTENDERS[name](jobs, s.concurrency))
 
 
 async def run(settings: Settings) -> dict[str, Any]:
@@ -179,12 +159,9 @@ async def run(settings: Settings) -> dict[str, Any]:
         log(settings, f"gather: {s.name}, {settings.reps} reps")
         names = list(CONTENDERS)
         warm = Scenario(max(1, s.n // 10), s.concurrency, s.latency)
-        for name in names:
-            await _timed(name, warm)
-        times: dict[str, list[float]] = {name: [] for name in names}
-        for rep in range(settings.reps):
-            for name in rotate(names, rep):
-                times[name].append(await _timed(name, s))
+        times = await rotated_times(
+            names, settings.reps, lambda name, w=warm: _timed(name, w), lambda name, s=s: _timed(name, s)
+        )
         fastest_alt = [min(times[a][i] for a in ALTERNATIVES) for i in range(settings.reps)]
         # The library and the worker pool are close, and the machine is noisy: when the worker pool
         # was the fastest alternative in every repetition, repeat just that pair to narrow the ratio.

@@ -1,4 +1,4 @@
-"""Item 3: streams (Core 2; Core 3 adds bounded maps here).
+"""Item 3: streams (Core 2; the bounded map of Core 3 is item 4, ``bench/backpressure.py``).
 
 Three measurements of ``AsyncGen``:
 
@@ -36,7 +36,6 @@ Three measurements of ``AsyncGen``:
 from __future__ import annotations
 
 import gc
-import importlib
 import sys
 import time
 import tracemalloc
@@ -74,7 +73,6 @@ from funcpipe_rag.teaching import overflow_depth
 from funcpipe_rag.testing import NESTED
 
 TARGET_RATIO = 1.5
-CORE3 = "async_gen_bounded_map"
 LIBRARY = "library"
 HAND = "hand-written"
 AIOSTREAM = "aiostream"
@@ -311,10 +309,6 @@ async def depth(settings: Settings) -> dict[str, Any]:
     return out
 
 
-def missing_core3() -> bool:
-    return not hasattr(importlib.import_module("funcpipe_rag.domain.effects.async_"), CORE3)
-
-
 async def run(settings: Settings) -> dict[str, Any]:
     log(settings, f"streams: per-item cost, {settings.reps} reps")
     cost = await per_item(settings)
@@ -325,9 +319,6 @@ async def run(settings: Settings) -> dict[str, Any]:
         "per_item": cost,
         "memory": mem,
         "depth": deep,
-        "bounded_map": "not available yet (Core 3)"
-        if missing_core3()
-        else "present; benchmark not written yet",
     }
 
 
@@ -365,7 +356,6 @@ def tables(result: dict[str, Any]) -> list[Table]:
             row["library"]["failure"] or "ran",
             row["nested generators"]["failure"] or "ran",
         )
-    t3.notes.append(f"bounded map (Core 3): {result['bounded_map']}")
     return [t1, t2, t3]
 
 

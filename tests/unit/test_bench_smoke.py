@@ -17,12 +17,15 @@ bench_cli = importlib.import_module("bench.cli")
 
 def test_quick_benchmarks_run_and_write_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "results.json"
-    argv = ["--quick", "--only", "plans,gather,streams,resilience", "--reps", "1", "--quiet"]
+    argv = ["--quick", "--only", "plans,gather,streams,backpressure,resilience", "--reps", "1", "--quiet"]
     argv += ["--output", str(out)]
     argv += ["--plot", str(tmp_path / "plot.png")]
     assert bench_cli.main(argv) == 0
     results = json.loads(out.read_text())
-    assert set(results) >= {"meta", "plans", "gather", "streams", "resilience"}
+    assert set(results) >= {"meta", "plans", "gather", "streams", "backpressure", "resilience"}
+    bounded = results["backpressure"]
+    assert all(sc["rows"]["library"]["target"]["live_tasks_met"] for sc in bounded["scenarios"])
+    assert set(bounded["scenarios"][0]["rows"]) == {"library", "gather+semaphore", "aiostream", "aiometer"}
     assert results["resilience"]["virtual_rag"]["logical_s"] >= 60
     assert results["plans"]["deepest"]["library left"]["failure"] is None
     assert results["plans"]["deepest"]["closure left"]["failure"] == "RecursionError"
@@ -35,3 +38,4 @@ def test_quick_benchmarks_run_and_write_json(tmp_path: Path, capsys: pytest.Capt
     assert (tmp_path / "plot.png").stat().st_size > 0
     printed = capsys.readouterr().out
     assert "Targets" in printed and "Bounded gather" in printed and "Streams: per-item cost" in printed
+    assert "Bounded map over a stream" in printed
