@@ -22,7 +22,8 @@ reason it changes nothing a learner could get wrong, in
 The score is killed / (run - equivalent). The command fails when it is below
 ``--threshold`` (95%) or when a survivor is not reviewed, and says which.
 ``--readme`` writes the score into the README between
-``<!-- mutation:<core> -->`` and ``<!-- /mutation:<core> -->``.
+``<!-- mutation:<core> -->`` and ``<!-- /mutation:<core> -->``; after a run of
+some exercises only (``--exercise``), the line names the exercises it covers.
 """
 
 from __future__ import annotations
@@ -292,15 +293,20 @@ def report(summary: Summary, equivalents: list[Equivalent]) -> str:
     return "\n".join(lines)
 
 
-def update_readme(path: Path, summary: Summary) -> None:
-    """Write the score between the core's markers in the README (the markers must exist)."""
+def update_readme(path: Path, summary: Summary, *, only: Sequence[str] = ()) -> None:
+    """Write the score between the core's markers in the README (the markers must exist).
+
+    ``only`` names the exercises run when they were not all of the core's, so the
+    line never passes a partial run off as the whole core's score.
+    """
     begin, end = f"<!-- mutation:{summary.core} -->", f"<!-- /mutation:{summary.core} -->"
     text = path.read_text(encoding="utf-8")
     if begin not in text or end not in text:
         raise SystemExit(f"make mutation: {path.name} has no {begin} … {end} markers")
     judged = summary.count("killed") + len(summary.unreviewed)
     run = judged + len(summary.equivalent)
-    line = (f"{summary.core}: **{summary.score:.1f}%** of {judged} mutants killed "
+    scope = f" ({', '.join(only)} only)" if only else ""
+    line = (f"{summary.core}{scope}: **{summary.score:.1f}%** of {judged} mutants killed "
             f"({len(summary.equivalent)} more of the {run} run reviewed as equivalent, "
             f"{len(summary.unreviewed)} unreviewed survivors)")
     pattern = re.compile(re.escape(begin) + ".*?" + re.escape(end), re.S)
@@ -320,8 +326,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(report(summary, equivalents))
     out = ROOT / "build" / "mutation" / args.core / "report.json"
     out.write_text(json.dumps([asdict(m) for m in summary.mutants], indent=1))
-    if args.readme and not args.exercise:
-        update_readme(ROOT / "README.md", summary)
+    if args.readme:
+        run_only = sorted({m.exercise for m in summary.mutants}) if args.exercise else []
+        update_readme(ROOT / "README.md", summary, only=run_only)
     return 1 if summary.score < args.threshold or summary.unreviewed else 0
 
 

@@ -68,3 +68,10 @@ def test_the_readme_score_is_written_between_the_markers(tmp_path: Path) -> None
     text = readme.read_text()
     assert "<!-- mutation:m99 -->m99: **100.0%** of 1 mutants killed (0 more of the 1 run" in text
     assert text.startswith("before\n") and text.endswith("after\n") and "old" not in text
+
+
+def test_a_partial_run_says_which_exercises_it_covers(tmp_path: Path) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text("<!-- mutation:m99 -->old<!-- /mutation:m99 -->\n")
+    update_readme(readme, Summary("m99", [Mutant("ex01", "op", 1, "a", "killed")]), only=["ex01"])
+    assert "<!-- mutation:m99 -->m99 (ex01 only): **100.0%** of 1 mutants killed" in readme.read_text()
