@@ -225,13 +225,13 @@ def _print_summary(outcome: RagOutcome, opts: RagOptions, out: TextIO, err: Text
     if len(report.failures) > 10:
         print(f"funcpipe demo rag: ... and {len(report.failures) - 10} more failed chunks", file=err)
 
-    print(f"\nquery     {opts.query!r} (top {opts.top_k} by cosine)", file=out)
+    print(f"\nquery     {opts.query!r} (top {opts.top_k} by BM25; cosine breaks ties)", file=out)
     match outcome.hits:
         case Ok(value=hits):
             if not hits:
                 print("          no stored chunks", file=out)
             for rank, hit in enumerate(hits, start=1):
                 snippet = hit.chunk.text.content[:90].replace("\n", " ")
-                print(f"{rank:>2}. {hit.score:.3f}  {chunk_label(hit.chunk)}  {snippet}", file=out)
+                print(f"{rank:>2}. {hit.score:6.2f}  {chunk_label(hit.chunk)}  {snippet}", file=out)
         case Err(error=e):
             print(f"funcpipe demo rag: query failed: {describe(e)}", file=err)
