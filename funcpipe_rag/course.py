@@ -1,7 +1,7 @@
 """The course registry: the one description of Module 8's cores, from which everything else is derived.
 
-The README's course map, the grader's list of cores, the GitHub Classroom
-files, the benchmarks' grading section and the cross-core grading tests all
+The README's course map, the grader's list of cores, the grading workflows
+(grade on push, Classroom 50), the benchmarks' grading section and the cross-core grading tests all
 read :data:`CORES`; nothing else lists the cores or their exercises. Adding a
 core is its folders (``notebooks/``, ``solutions/``, ``exercises/``,
 ``tests/grading/``) plus one entry here, with ``status="available"`` once
@@ -24,12 +24,15 @@ class Exercise:
     """One graded exercise, ``exercises/<core>/<slug>.py``, graded by
     ``tests/grading/<core>/test_<slug>.py``.
 
-    ``points`` is the sum of the points of its graded tests.
+    ``points`` is the sum of the points of its graded tests; ``taught`` is
+    one sentence on what finishing it shows the learner can do, which
+    ``funcpipe grade --watch`` says when the exercise is complete.
     """
 
     slug: str  # "ex01_primitives"
     title: str
     points: int
+    taught: str = ""
 
 
 @dataclass(frozen=True)
@@ -57,10 +60,18 @@ CORES: tuple[Core, ...] = (
         "`AsyncPlan`, the bind laws, description purity, replay, interpreter isolation",
         "notebooks/m08c01_async_descriptions.ipynb",
         (
-            Exercise("ex01_primitives", "Build the primitives", 21),
-            Exercise("ex02_user_pipeline", "The user pipeline as a plan", 10),
-            Exercise("ex03_bounded_embedding", "Bounded embedding of chunks", 14),
-            Exercise("ex04_properties", "Write the properties yourself", 18),
+            Exercise("ex01_primitives", "Build the primitives", 21, taught=(
+                "a plan is a value: pure, bind, map and lift build descriptions that run only when "
+                "driven, obey the monad laws, and can be replayed")),
+            Exercise("ex02_user_pipeline", "The user pipeline as a plan", 10, taught=(
+                "an eager coroutine becomes a replayable description: each step a lifted call, "
+                "chained with bind so an Err stops the rest, driven only by the shell")),
+            Exercise("ex03_bounded_embedding", "Bounded embedding of chunks", 14, taught=(
+                "bounded concurrency as a sliding window: at most `limit` calls in flight, results "
+                "in input order, the first error by position whatever the timing")),
+            Exercise("ex04_properties", "Write the properties yourself", 18, taught=(
+                "a law is only worth a property that fails on the wrong implementations: compare "
+                "results of runs, generate Err as well as Ok, and count the calls")),
         ),
         "available",
     ),

@@ -53,6 +53,7 @@ def grade(
     tests: str | Path | None = None,
     sandbox: str | None = None,
     workdir: str | Path | None = None,
+    hidden: bool = False,
 ) -> Report:
     """Grade ``submission`` (default ``exercises/``) on ``cores`` (default: all).
 
@@ -60,7 +61,8 @@ def grade(
     or a list of those. ``time_limit`` bounds each observation of the
     learner's code (seconds), ``memory_mb`` its address space. ``sandbox``
     forces a boundary (``"bubblewrap"``, ``"uid"``, ``"none"``; default: the
-    strongest that works here). Returns a :class:`Report`; raises
+    strongest that works here). ``hidden`` also runs the hidden graded tests
+    (the instructor's grading); by default they are only counted. Returns a :class:`Report`; raises
     :class:`GraderError` only when grading cannot run at all.
     """
     picked = [cores] if isinstance(cores, str) else list(cores or [])
@@ -72,6 +74,7 @@ def grade(
         limits=Limits(time_limit=time_limit, memory_mb=memory_mb),
         sandbox_kind=sandbox,
         workdir=Path(workdir) if workdir is not None else None,
+        include_hidden=hidden,
     )
     report.submission = str(folder)  # as the learner named it: a report shows no machine paths
     return report

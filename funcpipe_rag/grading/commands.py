@@ -17,6 +17,7 @@ import argparse
 import hashlib
 import json
 import os
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -50,9 +51,72 @@ def write_report(output: Path, text: str) -> None:
     _write_atomically(marker_path(output), digest + "\n")
 
 
+def _submitted_at() -> str:
+    """The committer date of the checked-out commit in UTC (Classroom 50's submission instant), else now."""
+    from datetime import UTC, datetime
+
+    try:
+        found = subprocess.run(["git", "log", "-1", "--format=%ct"], capture_output=True, text=True,
+                               timeout=10, check=True).stdout.strip()
+        moment = datetime.fromtimestamp(int(found), UTC)
+    except (OSError, ValueError, subprocess.SubprocessError):
+        moment = datetime.now(UTC)
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _render(report: Any, fmt: str, quiet: bool) -> str:
+    from funcpipe_rag.grading.ci import classroom50_result, markdown
+
+    if fmt == "json":
+        return str(report.to_json())
+    if fmt == "gradescope":
+        return json.dumps(report.to_gradescope(), indent=2) + "\n"
+    if fmt == "markdown":
+        return markdown(report)
+    if fmt == "classroom50":
+        return json.dumps(classroom50_result(report, os.environ, _submitted_at()), indent=2) + "\n"
+    return str(report.table(verbose=not quiet)) + "\n"
+
+
+def _watch(args: argparse.Namespace) -> int:
+    from funcpipe_rag.grading import GraderError, default_submission, grade
+    from funcpipe_rag.grading.watch import Watcher, file_changes, targets
+
+    try:
+        selectors = targets(args.cores)
+    except ValueError as exc:
+        print(f"funcpipe grade --watch: {exc}", file=sys.stderr)
+        return 2
+    folder = Path(args.submission) if args.submission else default_submission()
+    if not folder.is_dir():
+        print(f"funcpipe grade --watch: no submission folder at {folder}", file=sys.stderr)
+        return 2
+
+    def grade_these(picked: list[str]) -> Any:
+        return grade(picked, folder, time_limit=args.time_limit, memory_mb=args.memory_mb, tests=args.tests,
+                     sandbox=args.sandbox)
+
+    root = workbook_root()
+    watcher = Watcher(selectors, folder, grade_these, sys.stdout,
+                      solutions=root / "solutions" if root is not None else None)
+    try:
+        watcher.start()
+        watcher.loop(file_changes(folder))
+    except GraderError as exc:
+        print(f"funcpipe grade --watch: cannot grade: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    print("stopped watching")
+    return 0
+
+
 def _grade(args: argparse.Namespace) -> int:
     from funcpipe_rag.grading import GraderError, grade
+    from funcpipe_rag.grading.ci import markdown
 
+    if args.watch:
+        return _watch(args)
     if args.output:
         marker_path(Path(args.output)).unlink(missing_ok=True)  # a stale marker must not vouch for anything
     try:
@@ -63,6 +127,7 @@ def _grade(args: argparse.Namespace) -> int:
             memory_mb=args.memory_mb,
             tests=args.tests,
             sandbox=args.sandbox,
+            hidden=args.hidden,
         )
     except GraderError as exc:
         print(f"funcpipe grade: cannot grade: {exc}", file=sys.stderr)
@@ -70,12 +135,10 @@ def _grade(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:  # every process grading started is already dead
         print("funcpipe grade: interrupted; no report written", file=sys.stderr)
         return 130
-    if args.format == "json":
-        text = report.to_json()
-    elif args.format == "gradescope":
-        text = json.dumps(report.to_gradescope(), indent=2) + "\n"
-    else:
-        text = report.table(verbose=not args.quiet) + "\n"
+    text = _render(report, args.format, args.quiet)
+    if args.summary:  # appended, as GitHub's job summary file expects
+        with open(args.summary, "a", encoding="utf-8") as summary:
+            summary.write(markdown(report))
     if args.output:
         write_report(Path(args.output), text)
         print(f"{report.points}/{report.max_points} points; {args.format} report written to {args.output}")
@@ -131,7 +194,8 @@ def register(sub: Any) -> None:
     )
     grade.add_argument("cores", nargs="*", metavar="CORE", help="m08c01, or m08c01/ex03 for one exercise")
     grade.add_argument("--submission", metavar="DIR", help="folder of <core>/ folders (default exercises/)")
-    grade.add_argument("--format", choices=("table", "json", "gradescope"), default="table")
+    grade.add_argument("--format", choices=("table", "json", "gradescope", "markdown", "classroom50"),
+                       default="table", help="classroom50: Classroom 50's result.json (see README)")
     grade.add_argument("--output", metavar="FILE", help="write the report here instead of stdout")
     grade.add_argument("--time-limit", type=positive, default=DEFAULT_LIMITS.time_limit, metavar="SECONDS",
                        help="per observation of your code")
@@ -144,6 +208,12 @@ def register(sub: Any) -> None:
                             "here; naming one makes grading fail when it is not available)")
     grade.add_argument("--fail-under", type=float, metavar="PERCENT",
                        help="exit 1 when the score is below PERCENT (for CI); default: always 0")
+    grade.add_argument("--summary", metavar="FILE",
+                       help='also append the grade as a Markdown table to FILE (CI: "$GITHUB_STEP_SUMMARY")')
+    grade.add_argument("--hidden", action="store_true",
+                       help="also run the hidden graded tests (the instructor's grading)")
+    grade.add_argument("--watch", action="store_true",
+                       help="grade again on every save of an exercise, showing what changed (Ctrl-C stops)")
     grade.set_defaults(run=_grade)
 
     make = sub.add_parser("make-exercises", help="derive exercises/ from solutions/")

@@ -59,6 +59,24 @@ How the file is used:
 * ``@graded(examples=N)`` sets Hypothesis's ``max_examples``; every other
   setting is the grader's (derandomized, no database, no deadline). Do not
   add ``@settings`` yourself.
+* **Hints come in levels.** ``hint`` is one string (the first level) or a
+  tuple of up to three, from the gentlest to the most exact::
+
+      @graded(points=2, hint=(
+          "An Err should stop the chain.",                       # a nudge
+          "bind short-circuits: on Err(e) it never calls f.",    # the concept
+          "The check: bind(lift(Err), f) finishes with that Err and f was never called.",  # exact
+      ))
+
+  The report shows the first level; ``funcpipe grade --watch`` shows one
+  level further each time the same test fails again, and stays at the last.
+* **Hidden tests.** ``@graded(hidden=True)`` marks a test that runs only in
+  the instructor's grading (``funcpipe grade --hidden``, which the Gradescope
+  autograder uses; Gradescope shows it after the due date). A learner's
+  report counts the hidden tests of each exercise and their points, without
+  running them, and ``funcpipe release`` leaves them out of the learner's
+  copy. Hidden points still count in the exercise's ``points`` in the
+  course registry.
 * :func:`remember` keeps a value for the rest of one exercise's grading
   (the parent's module is shared by gradings running side by side, so a
   module-level cache would mix them up); :func:`submission_source` is the
@@ -94,14 +112,34 @@ T = TypeVar("T")
 DEFAULT_EXAMPLES = 30
 
 
+MAX_HINT_LEVELS = 3
+"""A nudge, the concept, the exact check."""
+
+
 @dataclass(frozen=True, slots=True)
 class GradedMeta:
-    """What the grader needs to know about one graded test."""
+    """What the grader needs to know about one graded test.
+
+    ``hint`` is the first level of ``hints`` (``""`` when there is none).
+    """
 
     points: int
     hint: str
     clauses: tuple[str, ...]
     examples: int
+    hints: tuple[str, ...] = ()
+    hidden: bool = False
+
+
+def hint_levels(hint: str | tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """The levels of a ``hint=`` argument: a string is the first level, empty strings are dropped."""
+    levels = (hint,) if isinstance(hint, str) else tuple(hint)
+    if not all(isinstance(level, str) for level in levels):
+        raise TypeError(f"hint must be a string or a tuple of strings, got {hint!r}")
+    if len(levels) > MAX_HINT_LEVELS:
+        raise ValueError(f"at most {MAX_HINT_LEVELS} hint levels (nudge, concept, exact check), "
+                         f"got {len(levels)}")
+    return tuple(level for level in levels if level)
 
 
 def grading_settings(examples: int = DEFAULT_EXAMPLES) -> Any:
@@ -114,25 +152,35 @@ def grading_settings(examples: int = DEFAULT_EXAMPLES) -> Any:
 
 
 def graded(
-    *, points: int, hint: str = "", clause: str | tuple[str, ...] = (), examples: int = DEFAULT_EXAMPLES
+    *,
+    points: int,
+    hint: str | tuple[str, ...] = "",
+    clause: str | tuple[str, ...] = (),
+    examples: int = DEFAULT_EXAMPLES,
+    hidden: bool = False,
 ) -> Callable[[F], F]:
     """Mark a parent-side function as a graded test worth ``points``.
 
-    ``hint`` is shown when it fails; ``clause`` names the contract clause(s)
-    of the exercise it checks; ``examples`` is Hypothesis's ``max_examples``
-    when the test is a ``@given`` property (put ``@graded`` above ``@given``).
+    ``hint`` is shown when it fails: one string, or up to three levels from a
+    nudge to the exact check; ``clause`` names the contract clause(s) of the
+    exercise it checks; ``examples`` is Hypothesis's ``max_examples`` when
+    the test is a ``@given`` property (put ``@graded`` above ``@given``);
+    ``hidden`` keeps the test to the instructor's grading (see the module
+    docstring).
     """
     if points < 0:
         raise ValueError(f"points must not be negative, got {points}")
     if examples < 1:
         raise ValueError(f"examples must be positive, got {examples}")
     clauses = (clause,) if isinstance(clause, str) else tuple(clause)
+    hints = hint_levels(hint)
 
     def mark(fn: F) -> F:
         test = fn
         if getattr(fn, "is_hypothesis_test", False):
             test = grading_settings(examples)(fn)
-        test.__graded__ = GradedMeta(points, hint, clauses, examples)  # type: ignore[attr-defined]
+        meta = GradedMeta(points, hints[0] if hints else "", clauses, examples, hints, hidden)
+        test.__graded__ = meta  # type: ignore[attr-defined]
         return test
 
     return mark
@@ -351,6 +399,7 @@ __all__ = [
     "before_import",
     "drive",
     "graded",
+    "hint_levels",
     "load",
     "meta_of",
     "observe",

@@ -30,6 +30,10 @@ class TestResult:
     hint: str = ""
     output: str = ""
     seconds: float = 0.0
+    hints: list[str] = field(default_factory=list)
+    """Every level of the hint, from a nudge to the exact check (``hint`` is the first)."""
+    hidden: bool = False
+    """A hidden test, run in the instructor's grading only."""
 
     @property
     def test_id(self) -> str:
@@ -42,6 +46,9 @@ class ExerciseReport:
     name: str
     title: str
     tests: list[TestResult] = field(default_factory=list)
+    hidden_tests: int = 0
+    """Hidden tests of this exercise that this grading did not run (the instructor's grading does)."""
+    hidden_points: int = 0
 
     @property
     def points(self) -> int:
@@ -79,9 +86,19 @@ class CoreReport:
     def max_points(self) -> int:
         return sum(e.max_points for e in self.exercises)
 
+    @property
+    def done(self) -> bool:
+        """Every exercise of the core passes every test this grading ran."""
+        return bool(self.exercises) and all(e.done for e in self.exercises)
+
 
 def _percent(points: int, max_points: int) -> float:
     return 100.0 * points / max_points if max_points else 0.0
+
+
+def _hidden_phrase(tests: int, points: int) -> str:
+    noun = "test" if tests == 1 else "tests"
+    return f"{tests} hidden {noun} ({points} points), run only when your instructor grades"
 
 
 @dataclass
@@ -118,6 +135,15 @@ class Report:
     def percent(self) -> float:
         return _percent(self.points, self.max_points)
 
+    @property
+    def hidden_tests(self) -> int:
+        """Hidden tests this grading counted but did not run."""
+        return sum(e.hidden_tests for c in self.cores for e in c.exercises)
+
+    @property
+    def hidden_points(self) -> int:
+        return sum(e.hidden_points for c in self.cores for e in c.exercises)
+
     def exercise(self, name: str) -> ExerciseReport:
         for core in self.cores:
             for ex in core.exercises:
@@ -140,6 +166,8 @@ class Report:
             "points": self.points,
             "max_points": self.max_points,
             "percent": round(self.percent, 1),
+            "hidden_tests": self.hidden_tests,
+            "hidden_points": self.hidden_points,
             "seconds": round(self.seconds, 2),
             "sandbox": self.sandbox,
             "sandbox_note": self.sandbox_note,
@@ -156,6 +184,8 @@ class Report:
                             "points": e.points,
                             "max_points": e.max_points,
                             "done": e.done,
+                            "hidden_tests": e.hidden_tests,
+                            "hidden_points": e.hidden_points,
                             "tests": [
                                 {k: v for k, v in asdict(t).items() if k not in ("core", "exercise")}
                                 for t in e.tests
@@ -195,7 +225,8 @@ class Report:
                     "status": "passed" if t.passed else "failed",
                     "output": "\n\n".join(lines),
                     "tags": [t.core, t.exercise],
-                    "visibility": "visible",
+                    # Gradescope shows a hidden test to the learner only once the assignment is due.
+                    "visibility": "after_due_date" if t.hidden else "visible",
                 }
             )
         summary = [f"{c.name}: {c.points}/{c.max_points} points" for c in self.cores]
@@ -237,6 +268,8 @@ class Report:
                 shared = e.shared_failure()
                 if shared and verbose:
                     out.append(f"    every test failed: {shared}")
+                if e.hidden_tests:
+                    out.append(f"    + {_hidden_phrase(e.hidden_tests, e.hidden_points)}")
                 for t in e.tests:
                     mark = "PASS" if t.passed else "FAIL"
                     out.append(f"    {mark} {t.points:>2}/{t.max_points:<2} {t.name}")
@@ -258,6 +291,8 @@ class Report:
         out.append(self.progress())
         out.append("")
         out.append(f"Total: {self.points}/{self.max_points} points ({self.percent:.0f}%)")
+        if self.hidden_tests:
+            out.append(f"  plus {_hidden_phrase(self.hidden_tests, self.hidden_points)}")
         out.append(self.boundary)
         return "\n".join(out)
 

@@ -49,6 +49,7 @@ from funcpipe_rag import course
 from funcpipe_rag.course import workbook_root
 from funcpipe_rag.grading import codec, harness, sandbox
 from funcpipe_rag.grading.contracts import ContractError, core_contract, rules_for
+from funcpipe_rag.grading.hidden import HiddenCount, read_manifest
 from funcpipe_rag.grading.protocol import MAX_MESSAGE, ProtocolError, Raised, Reply, check_shape, parse_reply
 from funcpipe_rag.grading.protocol import request as encode_request
 from funcpipe_rag.grading.report import CoreReport, ExerciseReport, Report, TestResult
@@ -135,6 +136,9 @@ class Suite:
     source: str
     child_source: str
     graded: tuple[str, ...] = ()
+    include_hidden: bool = False  # run the hidden tests too (the instructor's grading)
+    hidden_tests: int = 0  # hidden tests left out of this grading, counted for the report
+    hidden_points: int = 0
     module: ModuleType | None = None
     tests: list[TestResult] = field(default_factory=list)
     functions: dict[str, Callable[[], None]] = field(default_factory=dict)
@@ -150,10 +154,14 @@ class Suite:
         module = _parent_module(name, self.label, self.source)
         for name, obj in vars(module).items():
             meta = harness.meta_of(obj)
-            if meta is not None and name.startswith("test_"):
+            if meta is not None and name.startswith("test_") and meta.hidden and not self.include_hidden:
+                self.hidden_tests += 1
+                self.hidden_points += meta.points
+            elif meta is not None and name.startswith("test_"):
                 doc = (getattr(obj, "__doc__", None) or "").strip().splitlines()
                 self.tests.append(TestResult(self.core, self.exercise, name, doc[0] if doc else name,
-                                             meta.points, hint=meta.hint))
+                                             meta.points, hint=meta.hint, hints=list(meta.hints),
+                                             hidden=meta.hidden))
                 self.functions[name] = obj
             observed = harness.observer_name(obj)
             if observed is not None:
@@ -230,10 +238,13 @@ def _suite(core: str, path: Path, tests_root: Path) -> Suite:
                  facts.graded, rules=rules)
 
 
-def discover(tests_root: Path, selectors_: Iterable[str] | None = None, *, load: bool = True) -> list[Suite]:
+def discover(tests_root: Path, selectors_: Iterable[str] | None = None, *, load: bool = True,
+             include_hidden: bool = False) -> list[Suite]:
     """The suites selected by ``selectors_`` (``m08c01`` or ``m08c01/ex01``; all when empty).
 
     With ``load=False`` the grader's side of each file is not run yet (see :meth:`Suite.load`).
+    Hidden tests (``@graded(hidden=True)``) are counted, not run, unless ``include_hidden``; so
+    are the ones a learner's copy lists in its ``hidden.json`` (:mod:`.hidden`).
     """
     wanted = list(selectors_ or [])
     with _DISCOVERY:
@@ -261,6 +272,14 @@ def discover(tests_root: Path, selectors_: Iterable[str] | None = None, *, load:
                     if path.is_file() and (whole or any(n.startswith(p) for p in picks))
                 ) if suite.graded
             ]
+            try:
+                kept = read_manifest(tests_root / core)
+            except ValueError as exc:
+                raise GraderError(str(exc)) from exc
+            for suite in chosen:
+                suite.include_hidden = include_hidden
+                left_out = kept.get(suite.exercise, HiddenCount())
+                suite.hidden_tests, suite.hidden_points = left_out.tests, left_out.points
             suites.extend(chosen)
     if load:
         for suite in suites:
@@ -798,13 +817,16 @@ def grade_folder(
     limits: Limits | None = None,
     sandbox_kind: str | None = None,
     workdir: Path | None = None,
+    include_hidden: bool = False,
 ) -> Report:
     """Grade ``submission`` (a folder holding ``<core>/`` folders) and return the report.
 
     ``sandbox_kind`` forces a boundary (``bubblewrap``, ``uid``, ``none``);
     by default the strongest that works here is used. ``workdir`` is where
     scratch folders go when the boundary needs them on disk (default: the
-    system's temporary folder); it is left empty.
+    system's temporary folder); it is left empty. ``include_hidden`` runs the
+    hidden graded tests too (the instructor's grading); otherwise they are
+    only counted in the report.
     """
     started = time.perf_counter()
     root = tests_root or default_tests_root()
@@ -815,7 +837,7 @@ def grade_folder(
         boundary = sandbox.choose(sandbox_kind)
     except sandbox.SandboxError as exc:
         raise GraderError(str(exc)) from exc
-    suites = discover(root, selectors_, load=False)
+    suites = discover(root, selectors_, load=False, include_hidden=include_hidden)
     if not suites:
         raise GraderError(f"nothing to grade for {' '.join(selectors_ or []) or 'any core'} under {root}")
     report = Report(submission=str(submission), sandbox=boundary.kind, sandbox_note=boundary.reason)
@@ -871,7 +893,8 @@ def grade_folder(
     for session in sessions:
         suite = session.suite
         core = cores.setdefault(suite.core, CoreReport(suite.core))
-        core.exercises.append(ExerciseReport(suite.core, suite.exercise, suite.title, suite.tests))
+        core.exercises.append(ExerciseReport(suite.core, suite.exercise, suite.title, suite.tests,
+                                             suite.hidden_tests, suite.hidden_points))
         report.notes.extend(session.notes)
     report.cores = list(cores.values())
     report.seconds = time.perf_counter() - started

@@ -3,7 +3,7 @@
 Checked here: the registry's own consistency, that every available core has
 its folders and every planned one has none, that each exercise's points are
 the sum of its graded tests' points, and that the README's course map and the
-GitHub Classroom files are exactly what the registry generates.
+grading workflows are exactly what the registry generates.
 """
 
 from __future__ import annotations
@@ -63,12 +63,12 @@ def test_a_planned_core_has_no_folders_yet(core: course.Core) -> None:
 
 @pytest.mark.parametrize("core", course.available(), ids=lambda c: c.slug)
 def test_registry_points_and_titles_equal_the_graded_tests(core: course.Core) -> None:
-    suites = discover(default_tests_root(), [core.slug])
+    suites = discover(default_tests_root(), [core.slug], include_hidden=True)
     graded = {s.exercise: (s.title, sum(t.max_points for t in s.tests)) for s in suites}
     assert graded == {e.slug: (e.title, e.points) for e in core.exercises}
 
 
-def test_the_readme_map_and_classroom_files_are_generated_from_the_registry() -> None:
+def test_the_readme_map_and_the_grading_workflows_are_generated_from_the_registry() -> None:
     assert ROOT is not None
     assert course_files.stale(ROOT) == [], "run `make course-files`"
 
@@ -88,7 +88,7 @@ def test_a_stale_file_is_reported(tmp_path: Path) -> None:
     assert ROOT is not None
     readme = (ROOT / "README.md").read_text(encoding="utf-8").replace("| 2 | Async", "| 2 | Sync")
     (tmp_path / "README.md").write_text(readme, encoding="utf-8")
-    assert set(course_files.stale(tmp_path)) == {"README.md", course_files.AUTOGRADING, course_files.WORKFLOW}
+    assert set(course_files.stale(tmp_path)) == {"README.md", course_files.WORKFLOW, course_files.CLASSROOM50}
     course_files.write(tmp_path)
     assert course_files.stale(tmp_path) == []
 
