@@ -61,7 +61,7 @@ notebooks: $(STAMP) ## Re-execute every notebook in place
 exercises: $(STAMP) ## Regenerate exercises/ from solutions/ (add FORCE=1 to overwrite edited files)
 	$(BIN)/funcpipe make-exercises $(if $(FORCE),--force,)
 
-course-files: $(STAMP) ## Regenerate the README course map and the Classroom files from funcpipe_rag/course.py
+course-files: $(STAMP) ## Regenerate the README course map and the grading workflows from funcpipe_rag/course.py
 	$(BIN)/python -m funcpipe_rag.tools.course_files write
 
 grade: $(STAMP) ## Grade exercises/ (CORE=m08c01 to pick one)

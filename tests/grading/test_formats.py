@@ -1,4 +1,4 @@
-"""Output formats, exit status, the Gradescope zip and the Classroom configuration."""
+"""Output formats, exit status and the Gradescope zip."""
 
 from __future__ import annotations
 
@@ -133,17 +133,6 @@ def test_gradescope_zip(tmp_path: Path) -> None:
         for core in course.available():
             assert core.slug in run
             assert f"tests/grading/{core.slug}/test_{core.exercises[0].slug}.py" in names
-
-
-def test_classroom_configuration_runs_the_grader() -> None:
-    config = json.loads((ROOT / ".github" / "classroom" / "autograding.json").read_text())
-    expected = [(c.slug, e) for c in course.available() for e in c.exercises]
-    assert len(config["tests"]) == len(expected), "one autograding test per exercise of every available core"
-    for test, (slug, exercise) in zip(config["tests"], expected, strict=True):
-        assert test["run"].startswith(f"funcpipe grade {slug}/{exercise.slug}")
-        assert test["points"] == exercise.points > 0
-    workflow = (ROOT / ".github" / "workflows" / "classroom.yml").read_text()
-    assert "funcpipe grade" in workflow
 
 
 def _children(pid: int) -> list[int]:
