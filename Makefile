@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.funcpipe-installed-$(PYVER)
 KERNEL := funcpipe-m08
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: lab test lint typecheck isolation unit notebooks-test notebooks exercises course-files grade gradescope demo serve bench mutation clean
+.PHONY: lab test lint typecheck isolation unit notebooks-test notebooks exercises course-files grade gradescope release release-test demo serve bench mutation clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY)" || { echo "Python not found: $(PYTHON) does not run. The workbook supports Python 3.11 to 3.13;" \
@@ -41,7 +41,7 @@ lab: $(STAMP) ## Start JupyterLab at the workbook's root on the Core 1 notebook 
 test: $(STAMP) lint typecheck isolation unit notebooks-test ## Everything CI checks
 
 lint: $(STAMP)
-	$(BIN)/ruff check funcpipe_rag tests bench solutions
+	$(BIN)/ruff check funcpipe_rag tests $(wildcard bench solutions)
 
 typecheck: $(STAMP)
 	$(BIN)/mypy --strict funcpipe_rag
@@ -66,6 +66,14 @@ course-files: $(STAMP) ## Regenerate the README course map and the grading workf
 
 grade: $(STAMP) ## Grade exercises/ (CORE=m08c01 to pick one)
 	$(BIN)/funcpipe grade $(CORE)
+
+RELEASE ?= build/release
+
+release: $(STAMP) ## Write the learner's copy to RELEASE (build/release): no solutions, no hidden tests, stubs
+	$(BIN)/funcpipe release $(RELEASE) --replace
+
+release-test: release ## Run the learner's copy's own `make test` on it (with this venv; not part of make test)
+	PYTHONPATH="$(abspath $(RELEASE))" $(MAKE) -C $(RELEASE) test VENV="$(abspath $(VENV))" PYTHON="$(PY)"
 
 gradescope: $(STAMP) ## Build the Gradescope autograder zip
 	$(BIN)/funcpipe gradescope-zip --output dist/autograder.zip

@@ -20,9 +20,13 @@ The contract
 * ``_save(user, db)`` — a plan that saves the user (``db.save_user``, which
   finishes with ``Ok(None)`` when it succeeds) and finishes with the user itself.
 * ``user_pipeline(user_id, http, db)`` — the three steps, each depending on
-  the one before. Driving it gives the same result, and the same calls to
-  ``http`` and ``db``, as ``old_process``; an ``Err`` at any step skips the
-  steps after it; building it calls nothing; it can be driven twice.
+  the one before, chained *left to right*: bind the fetch to ``_validate``,
+  then bind that plan to the save — ``async_bind(async_bind(m, f), g)``, not
+  the nested ``async_bind(m, lambda x: async_bind(f(x), g))`` the lesson
+  prints (associativity says the two run alike). Driving it gives the same
+  result, and the same calls to ``http`` and ``db``, as ``old_process``; an
+  ``Err`` at any step skips the steps after it; building it calls nothing; it
+  can be driven twice.
 * This file is core code: it must never drive a plan (no ``asyncio.run``,
   ``create_task``, ``perform_async``, no import of ``funcpipe_rag.infra``).
 
@@ -78,5 +82,5 @@ def _save(user: UserProfile, db: DbCap) -> AsyncPlan[UserProfile]:
 
 def user_pipeline(user_id: str, http: HttpClientCap, db: DbCap) -> AsyncPlan[UserProfile]:
     """Fetch → validate → save, as one plan; building it performs nothing."""
-    # TODO: chain _fetch, _validate and _save with async_bind
-    raise NotImplementedError("TODO: chain _fetch, _validate and _save with async_bind")
+    # TODO: chain _fetch, _validate and _save left to right with async_bind
+    raise NotImplementedError("TODO: chain _fetch, _validate and _save left to right with async_bind")

@@ -17,6 +17,7 @@ import argparse
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -186,6 +187,36 @@ def _gradescope_zip(args: argparse.Namespace) -> int:
     return 0
 
 
+def _release(args: argparse.Namespace) -> int:
+    from funcpipe_rag.grading.release import MARKER, ReleaseError, build, leaks
+
+    root = Path(args.root) if args.root else workbook_root()
+    if root is None or not (root / "solutions").is_dir():
+        print("funcpipe release: no instructor's checkout here (it needs solutions/); pass --root",
+              file=sys.stderr)
+        return 2
+    dest = Path(args.dir)
+    if args.replace and dest.is_dir() and (dest / MARKER).is_file():
+        shutil.rmtree(dest)
+    try:
+        release = build(root, dest)
+    except ReleaseError as exc:
+        print(f"funcpipe release: {exc}", file=sys.stderr)
+        return 2
+    hidden = sum(c.tests for c in release.hidden.values())
+    print(f"wrote {dest}: {len(release.copied)} files copied, {len(release.generated)} generated "
+          f"(exercise stubs, hidden-test counts), {len(release.dropped)} left out; "
+          f"{hidden} hidden graded tests cut")
+    found = leaks(dest, root / "solutions")
+    for leak in found:
+        print(f"funcpipe release: leak: {leak}", file=sys.stderr)
+    if found:
+        print(f"funcpipe release: {dest} holds solution text; do not hand it out", file=sys.stderr)
+        return 1
+    print("no solution text found in it")
+    return 0
+
+
 def register(sub: Any) -> None:
     """Add the grading subcommands to ``sub`` (an argparse subparsers object)."""
     grade = sub.add_parser(
@@ -222,6 +253,16 @@ def register(sub: Any) -> None:
     make.add_argument("--solutions", default=str(ROOT / "solutions"))
     make.add_argument("--exercises", default=str(ROOT / "exercises"))
     make.set_defaults(run=_make_exercises)
+
+    release = sub.add_parser("release", help="write the learner's copy of the workbook, without answers",
+                             description="Write the learner's copy: no solutions/, no hidden graded tests, "
+                                         "exercises as stubs, notebooks as they are; then check it holds "
+                                         "no solution text (exit 1 if it does).")
+    release.add_argument("dir", metavar="DIR", help="where to write it (a new or empty folder)")
+    release.add_argument("--replace", action="store_true",
+                         help="first delete DIR if it holds an earlier release")
+    release.add_argument("--root", help="the instructor's checkout (default: this one)")
+    release.set_defaults(run=_release)
 
     zipper = sub.add_parser("gradescope-zip", help="build the Gradescope autograder zip")
     zipper.add_argument("--output", default="dist/autograder.zip", metavar="FILE")

@@ -48,9 +48,34 @@ def _relabel(item: Any) -> None:
     item.reportinfo = lambda: (item.fspath, 0, f"{item.parent.nodeid}::{label}")
 
 
+INSTRUCTOR_CELL = ("funcpipe_rag.grading.mutants", "write_chaff(")
+"""What a cell uses to build a wrong answer from ``solutions/``, which only the instructor's copy has."""
+
+
+def needs_instructor_copy(source: str) -> bool:
+    """Whether a cell's code needs ``solutions/`` (it demonstrates grading a wrong answer built from it)."""
+    return any(mark in source for mark in INSTRUCTOR_CELL)
+
+
+def _learner_copy() -> bool:
+    from funcpipe_rag.course import workbook_root
+
+    root = workbook_root()
+    return root is not None and not (root / "solutions").is_dir()
+
+
 @pytest.hookimpl(trylast=True)
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Rename every nbval cell item after the cell a learner sees."""
+    """Rename every nbval cell item after the cell a learner sees.
+
+    In a learner's copy (``funcpipe release``: no ``solutions/``), a cell
+    that builds a wrong answer from the solutions cannot run and is skipped,
+    saying why; its committed output still shows what it showed.
+    """
+    learner = _learner_copy()
     for item in items:
         if type(item).__name__ == "IPyNbCell" and hasattr(item, "cell_num"):
             _relabel(item)
+            source = getattr(getattr(item, "cell", None), "source", "") or ""
+            if learner and needs_instructor_copy(source if isinstance(source, str) else "".join(source)):
+                item.add_marker(pytest.mark.skip(reason="needs solutions/, left out of a learner's copy"))

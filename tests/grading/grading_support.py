@@ -3,6 +3,7 @@ and what every core's chaffs, alternatives, solutions and stubs must show."""
 
 from __future__ import annotations
 
+import ast
 import json
 import shutil
 import subprocess
@@ -115,3 +116,26 @@ def chaffs_per_exercise(specs: Iterable[Spec]) -> dict[str, int]:
     for spec in specs:
         per[spec.exercise] = per.get(spec.exercise, 0) + 1
     return per
+
+
+def hide_first_test(tests_root: Path, core: str, exercise: str) -> tuple[str, int]:
+    """Copy the graded tests of ``core`` to ``tests_root``, the first graded test of ``exercise`` hidden.
+
+    Returns that test's name and points.
+    """
+    shutil.copytree(GRADING / core, tests_root / core)
+    path = tests_root / core / f"test_{exercise}.py"
+    source = path.read_text()
+    for node in ast.parse(source).body:
+        decorators = getattr(node, "decorator_list", [])
+        calls = [d for d in decorators if isinstance(d, ast.Call) and getattr(d.func, "id", "") == "graded"]
+        call = calls[0] if calls else None
+        if call is not None:
+            lines = source.splitlines(keepends=True)
+            line = lines[call.lineno - 1]
+            lines[call.lineno - 1] = line.replace("@graded(", "@graded(hidden=True, ", 1)
+            path.write_text("".join(lines))
+            points = next(k.value.value for k in call.keywords if k.arg == "points")
+            assert isinstance(node, ast.FunctionDef)
+            return node.name, points
+    raise AssertionError(f"no graded test in {path}")

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import ast
 import shutil
 from pathlib import Path
 
 import pytest
-from grading_support import GRADING, ROOT
+from grading_support import GRADING, ROOT, hide_first_test
 
 from funcpipe_rag import course
 from funcpipe_rag.grading import grade
@@ -33,35 +32,15 @@ def test_hint_levels_run_from_a_nudge_to_the_exact_check() -> None:
         graded(points=1, hint=("a", 2))  # type: ignore[arg-type]
 
 
-def hide_first_test(tests_root: Path) -> tuple[str, int]:
-    """Copy the graded tests to ``tests_root`` with the first graded test of the first exercise hidden."""
-    shutil.copytree(GRADING / CORE.slug, tests_root / CORE.slug)
-    path = tests_root / CORE.slug / f"test_{EXERCISE}.py"
-    source = path.read_text()
-    for node in ast.parse(source).body:
-        decorators = getattr(node, "decorator_list", [])
-        calls = [d for d in decorators if isinstance(d, ast.Call) and getattr(d.func, "id", "") == "graded"]
-        call = calls[0] if calls else None
-        if call is not None:
-            lines = source.splitlines(keepends=True)
-            line = lines[call.lineno - 1]
-            lines[call.lineno - 1] = line.replace("@graded(", "@graded(hidden=True, ", 1)
-            path.write_text("".join(lines))
-            points = next(k.value.value for k in call.keywords if k.arg == "points")
-            assert isinstance(node, ast.FunctionDef)
-            return node.name, points
-    raise AssertionError(f"no graded test in {path}")
-
-
 def test_hidden_tests_are_read_from_the_source_without_running_it(tmp_path: Path) -> None:
-    name, points = hide_first_test(tmp_path)
+    name, points = hide_first_test(tmp_path, CORE.slug, EXERCISE)
     text = (tmp_path / CORE.slug / f"test_{EXERCISE}.py").read_text()
     assert hidden_tests(text) == {name: points}
     assert hidden_tests((GRADING / CORE.slug / f"test_{EXERCISE}.py").read_text()) == {}
 
 
 def test_a_learner_grading_counts_hidden_tests_and_the_instructor_grading_runs_them(tmp_path: Path) -> None:
-    name, points = hide_first_test(tmp_path / "tests")
+    name, points = hide_first_test(tmp_path / "tests", CORE.slug, EXERCISE)
     selector = f"{CORE.slug}/{EXERCISE}"
     learner = grade(selector, ROOT / "solutions", tests=tmp_path / "tests")
     ex = learner.exercise(EXERCISE)
