@@ -140,6 +140,10 @@ CORES: tuple[Core, ...] = (
 START_PAGE = "notebooks/00_start_here.ipynb"
 """The notebook a learner opens first (``make lab`` opens it): how to use the workbook, and the course map."""
 
+REPOSITORY = "funcpipe/funcpipe-m08"
+"""Where the workbook is published on GitHub (``owner/name``): the README's Binder badge opens it.
+A fork changes this line and runs ``make course-files``."""
+
 
 def core(slug: str) -> Core:
     """The core called ``slug`` (``"m08c01"``); ``KeyError`` naming the valid slugs otherwise."""

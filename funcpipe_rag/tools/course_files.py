@@ -16,10 +16,12 @@ import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
-from funcpipe_rag.course import CORES, START_PAGE, Core, available, workbook_root
+from funcpipe_rag.course import CORES, REPOSITORY, START_PAGE, Core, available, workbook_root
 
 MAP_BEGIN = "<!-- course map: generated from funcpipe_rag/course.py by `make course-files`; do not edit -->"
 MAP_END = "<!-- end of course map -->"
+BADGE_BEGIN = "<!-- binder badge: generated from funcpipe_rag/course.py by `make course-files` -->"
+BADGE_END = "<!-- end of binder badge -->"
 WORKFLOW = ".github/workflows/grade.yml"
 CLASSROOM50 = ".github/classroom50/autograder.py"
 README = "README.md"
@@ -59,13 +61,24 @@ def course_map(cores: Sequence[Core] = CORES, *, links_from: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
+def binder_badge(cores: Sequence[Core] = CORES) -> str:
+    """The Binder badge: JupyterLab in the browser, on the first available core's notebook."""
+    first = next((c.notebook for c in cores if c.status == "available" and c.notebook), "notebooks")
+    url = f"https://mybinder.org/v2/gh/{REPOSITORY}/HEAD?urlpath=lab/tree/{first}"
+    return f"[![Open in Binder](https://mybinder.org/badge_logo.svg)]({url})\n"
+
+
+def _replace_block(text: str, begin: str, end: str, body: str) -> str:
+    start, stop = text.find(begin), text.find(end)
+    if start < 0 or stop < start:
+        raise ValueError(f"the README has no block {begin!r} ... {end!r}")
+    return f"{text[: start + len(begin)]}\n{body}{text[stop:]}"
+
+
 def readme_with_map(readme: str, cores: Sequence[Core] = CORES) -> str:
-    """``readme`` with the text between the course-map markers replaced by :func:`course_map`."""
-    start, end = readme.find(MAP_BEGIN), readme.find(MAP_END)
-    if start < 0 or end < start:
-        raise ValueError(f"the README has no course-map block ({MAP_BEGIN!r} ... {MAP_END!r})")
-    head = readme[: start + len(MAP_BEGIN)]
-    return f"{head}\n{course_map(cores)}{readme[end:]}"
+    """``readme`` with its generated blocks (the Binder badge, the course map) made from ``cores``."""
+    readme = _replace_block(readme, BADGE_BEGIN, BADGE_END, binder_badge(cores))
+    return _replace_block(readme, MAP_BEGIN, MAP_END, course_map(cores))
 
 
 def _split_lines(text: str) -> list[str]:

@@ -16,11 +16,15 @@ JupyterLab so that a learner sees what they work on:
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
+import signal
+import subprocess
 import sys
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -62,14 +66,64 @@ def lab_arguments(root: Path) -> list[str]:
     return args
 
 
+@contextlib.contextmanager
+def running_lab(port: int, token: str, *, log: Path, cwd: Path, root: Path | None = None,
+                startup: float = 120.0) -> Iterator[str]:
+    """Start JupyterLab exactly as ``make lab`` does, on ``127.0.0.1:port`` with ``token`` and no browser.
+
+    Yields its base URL once ``/api/status`` answers; on exit its whole
+    process group is stopped. ``root`` serves another folder than the
+    workbook (a scratch copy, say); ``log`` receives its output.
+    """
+    import httpx
+
+    command = [sys.executable, "-m", "funcpipe_rag.tools.lab", *(["--root", str(root)] if root else []),
+               "--no-browser", f"--ServerApp.port={port}", "--ServerApp.ip=127.0.0.1",
+               f"--IdentityProvider.token={token}"]
+    if os.geteuid() == 0:
+        command.append("--allow-root")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    with log.open("wb") as out:
+        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                cwd=cwd, env=env)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + startup
+        while True:
+            try:
+                if httpx.get(f"{url}/api/status", params={"token": token}, timeout=5).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None:
+                raise RuntimeError(f"JupyterLab exited ({proc.returncode}): "
+                                   f"{log.read_text(errors='replace')[-2000:]}")
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"JupyterLab did not answer within {startup:.0f} s")
+            time.sleep(0.5)  # start-up polling
+        yield url
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    """``jupyter lab`` on the workbook; ``--root DIR`` (first) serves a copy of it instead."""
+    rest = list(sys.argv[1:] if argv is None else argv)
     root = workbook_root()
+    if rest[:1] == ["--root"] and len(rest) > 1:
+        root, rest = Path(rest[1]).resolve(), rest[2:]
     if root is None:
         print("funcpipe lab: no workbook checkout found next to this package", file=sys.stderr)
         return 2
     jupyter = shutil.which("jupyter", path=str(Path(sys.executable).parent)) or "jupyter"
     install_settings()
-    os.execv(jupyter, [jupyter, "lab", *lab_arguments(root), *(sys.argv[1:] if argv is None else argv)])
+    os.execv(jupyter, [jupyter, "lab", *lab_arguments(root), *rest])
     return 0  # not reached: exec replaces this process
 
 

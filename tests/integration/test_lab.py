@@ -1,19 +1,17 @@
 """`make lab` as a learner gets it: JupyterLab at the workbook's root, the workbook's kernel, no prompts.
 
 The same entry point as ``make lab`` (``python -m funcpipe_rag.tools.lab``)
-is started on a free loopback port with a token, asked what it serves, and
-stopped.
+is started on a free loopback port with a token and no browser, asked what
+it serves through its REST API, made to run the first core's notebook cell
+by cell in a kernel session over the kernel's websocket (as JupyterLab's
+own front end does), and stopped. Nothing is mocked.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import socket
-import subprocess
-import sys
-import time
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,9 +20,11 @@ import httpx
 import pytest
 
 from funcpipe_rag import course
-from funcpipe_rag.tools.lab import SETTINGS_OVERRIDES, install_settings, lab_arguments
+from funcpipe_rag.tools.lab import SETTINGS_OVERRIDES, install_settings, lab_arguments, running_lab
+from funcpipe_rag.tools.notebooks import RAISES, RAISES_TAG
 
 TOKEN = "funcpipe-test-token"
+KERNEL = "funcpipe-m08"
 
 
 def _free_port() -> int:
@@ -36,36 +36,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
-    port = _free_port()
-    command = [sys.executable, "-m", "funcpipe_rag.tools.lab", "--no-browser", f"--ServerApp.port={port}",
-               "--ServerApp.ip=127.0.0.1", f"--IdentityProvider.token={TOKEN}"]  # fmt: skip
-    if os.geteuid() == 0:
-        command.append("--allow-root")
     log = tmp_path_factory.mktemp("lab") / "lab.log"
-    with log.open("wb") as out:
-        proc = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-                                cwd=tmp_path_factory.mktemp("elsewhere"))  # fmt: skip
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", params={"token": TOKEN}, timeout=10.0)
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if client.get("/api/status").status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            assert proc.poll() is None, log.read_text(errors="replace")[-2000:]
-            assert time.monotonic() < deadline, "JupyterLab did not start within 120 s"
-            time.sleep(0.5)  # start-up polling, not a test delay
+    with (
+        running_lab(_free_port(), TOKEN, log=log, cwd=tmp_path_factory.mktemp("elsewhere")) as url,
+        httpx.Client(base_url=url, params={"token": TOKEN}, timeout=30.0) as client,
+    ):
         yield client
-    finally:
-        client.close()
-        os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
 
 
 def test_the_file_browser_shows_the_exercises_and_the_notebooks(lab: httpx.Client) -> None:
@@ -106,3 +82,79 @@ def test_installing_the_settings_keeps_other_overrides(tmp_path: Path) -> None:
     written = json.loads(path.read_text())
     assert written["@jupyterlab/apputils-extension:themes"] == {"theme": "JupyterLab Dark"}
     assert all(written[k] == v for k, v in SETTINGS_OVERRIDES.items())
+
+
+def test_the_workbook_kernel_is_offered(lab: httpx.Client) -> None:
+    specs = lab.get("/api/kernelspecs").json()["kernelspecs"]
+    assert KERNEL in specs
+    assert specs[KERNEL]["spec"]["display_name"] == "FuncPipe M08 (Python 3)"
+
+
+@pytest.mark.parametrize("core", course.available(), ids=lambda c: c.slug)
+def test_each_core_notebook_and_exercise_is_reachable(lab: httpx.Client, core: course.Core) -> None:
+    assert core.notebook is not None
+    notebook = lab.get(f"/api/contents/{core.notebook}").json()
+    assert notebook["type"] == "notebook" and notebook["content"]["metadata"]["kernelspec"]["name"] == KERNEL
+    listed = {item["name"] for item in lab.get(f"/api/contents/exercises/{core.slug}").json()["content"]}
+    assert {f"{e.slug}.py" for e in core.exercises} <= listed
+    first = lab.get(f"/api/contents/exercises/{core.slug}/{core.exercises[0].slug}.py").json()
+    assert first["format"] == "text" and "NotImplementedError" in first["content"]
+
+
+def _may_raise(cell: dict[str, Any]) -> bool:
+    source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+    return RAISES in source or RAISES_TAG in cell.get("metadata", {}).get("tags", [])
+
+
+def _execute(ws: Any, session: str, code: str) -> tuple[str, list[dict[str, Any]]]:
+    """Send one execute_request over the kernel's websocket; return its reply status and iopub errors."""
+    msg_id = uuid.uuid4().hex
+    ws.send(json.dumps({
+        "header": {"msg_id": msg_id, "msg_type": "execute_request", "username": "learner", "session": session,
+                   "version": "5.3"},
+        "parent_header": {}, "metadata": {}, "channel": "shell",
+        "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                    "allow_stdin": False, "stop_on_error": True},
+    }))
+    errors: list[dict[str, Any]] = []
+    status, idle = "", False
+    while not (status and idle):
+        msg = json.loads(ws.recv())
+        if msg.get("parent_header", {}).get("msg_id") != msg_id:
+            continue
+        kind = msg["header"]["msg_type"]
+        if kind == "error":
+            errors.append(msg["content"])
+        elif kind == "execute_reply":
+            status = msg["content"]["status"]
+        elif kind == "status" and msg["content"]["execution_state"] == "idle":
+            idle = True
+    return status, errors
+
+
+def test_the_first_core_notebook_runs_in_a_kernel_session_over_the_websocket(lab: httpx.Client) -> None:
+    import websocket
+
+    path = course.available()[0].notebook
+    assert path is not None
+    content = lab.get(f"/api/contents/{path}").json()["content"]
+    cells = [c for c in content["cells"] if c["cell_type"] == "code"]
+    created = lab.post("/api/sessions", json={"path": path, "type": "notebook", "name": path.split("/")[-1],
+                                              "kernel": {"name": KERNEL}})
+    assert created.status_code == 201, created.text
+    session = created.json()
+    assert session["kernel"]["name"] == KERNEL
+    url = str(lab.base_url).replace("http://", "ws://")
+    ws = websocket.create_connection(f"{url}/api/kernels/{session['kernel']['id']}/channels?token={TOKEN}",
+                                     timeout=300)
+    try:
+        for number, cell in enumerate(cells, start=1):
+            source = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+            status, errors = _execute(ws, session["id"], source)
+            if _may_raise(cell):
+                continue
+            detail = "; ".join(f"{e['ename']}: {e['evalue']}" for e in errors)
+            assert status == "ok" and not errors, f"code cell [{number}] of {path} failed: {detail}"
+    finally:
+        ws.close()
+        lab.delete(f"/api/sessions/{session['id']}")

@@ -36,9 +36,9 @@ def pyproject_requirements() -> dict[str, str]:
     return {_name(r): r.replace(" ", "") for r in reqs if _name(r) != own}
 
 
-def conda_requirements() -> dict[str, str]:
+def conda_requirements(path: Path = ROOT / "environment.yml") -> dict[str, str]:
     found: dict[str, str] = {}
-    text = (ROOT / "environment.yml").read_text()
+    text = path.read_text()
     for line in text.split("\ndependencies:", 1)[1].splitlines():
         item = re.match(r"^\s{2}- (\S.*)$", line)  # top-level entries of `dependencies:`
         if item and not item.group(1).startswith(("pip", "python")):
