@@ -14,7 +14,7 @@ STAMP  := $(VENV)/.funcpipe-installed-$(PYVER)
 KERNEL := funcpipe-m08
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: lab test lint typecheck isolation unit notebooks-test notebooks exercises course-files grade gradescope release release-test demo serve bench mutation clean
+.PHONY: lab test lint typecheck isolation unit notebooks-test notebooks exercises course-files grade gradescope release release-test browser-test demo serve bench mutation clean
 
 $(STAMP): pyproject.toml
 	@test -n "$(PY)" || { echo "Python not found: $(PYTHON) does not run. The workbook supports Python 3.11 to 3.13;" \
@@ -87,6 +87,18 @@ serve: $(STAMP)
 
 bench: $(STAMP) ## Benchmarks (never part of make test)
 	$(BIN)/python -m bench
+
+BROWSER_STAMP := $(VENV)/.funcpipe-browser-installed
+$(BROWSER_STAMP): $(STAMP)
+	$(BIN)/python -m pip install --quiet -e '.[dev,browser]'
+	@touch $(BROWSER_STAMP)
+
+CHROMIUM ?= /usr/bin/chromium
+
+browser-test: $(BROWSER_STAMP) ## Every notebook with Run All in JupyterLab in a real Chromium (never part of make test)
+	@if [ -x "$(CHROMIUM)" ]; then \
+	  FUNCPIPE_BROWSER_TEST=1 FUNCPIPE_CHROMIUM="$(CHROMIUM)" $(BIN)/python -m pytest tests/browser -q -p no:cacheprovider; \
+	else echo "browser-test: SKIPPED: no Chromium at $(CHROMIUM) (apt-get install chromium, or make browser-test CHROMIUM=...)"; fi
 
 MUTATION_STAMP := $(VENV)/.funcpipe-mutation-installed
 $(MUTATION_STAMP): $(STAMP)

@@ -33,8 +33,10 @@ from funcpipe_rag.tools.notebooks import KERNEL_NAME
 
 SETTINGS_OVERRIDES: dict[str, Any] = {
     "@jupyterlab/apputils-extension:notification": {"fetchNews": "false", "checkForUpdates": False},
+    "@jupyterlab/notebook-extension:tracker": {"recordTiming": True},
 }
-"""JupyterLab settings the workbook changes: no news feed, no update check, and so no prompts about them."""
+"""JupyterLab settings the workbook changes: no news feed, no update check, and so no prompts about
+them; and cells record when they ran, which jupyterlab-execute-time shows under each cell."""
 
 
 def overrides_path(prefix: str | Path = sys.prefix) -> Path:
