@@ -46,6 +46,8 @@ class Core:
     notebook: str | None  # "notebooks/m08c01_async_descriptions.ipynb", relative to the workbook root
     exercises: tuple[Exercise, ...]
     status: Literal["available", "planned"]
+    demos: tuple[str, ...] = ()
+    """Commands an instructor runs live with this core (``notebooks/INSTRUCTOR.md`` lists them)."""
 
 
 def _planned(number: int, title: str, topic: str) -> Core:
@@ -74,6 +76,14 @@ CORES: tuple[Core, ...] = (
                 "results of runs, generate Err as well as Ok, and count the calls")),
         ),
         "available",
+        demos=(
+            "funcpipe demo user 1",
+            "funcpipe demo user 999",
+            "funcpipe demo rag --concurrency 1 --limit 120",
+            "funcpipe demo rag --concurrency 16 --limit 120",
+            'funcpipe demo rag --query "how do I run several coroutines concurrently and wait for all"',
+            "funcpipe grade --watch m08c01/ex01",
+        ),
     ),
     Core(
         2,

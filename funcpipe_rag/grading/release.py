@@ -15,8 +15,8 @@ What the copy holds, and what it leaves out:
 Left out: ``solutions/``; the grader's own tests and their data (chaffs,
 hostile submissions, mutants: each is built from a solution);
 ``bench/`` (it grades the solutions); test modules that read ``solutions/``
-or import ``bench``; the Classroom 50 autograder (it belongs in the
-teacher's configuration repository).
+or import ``bench``; the instructor guide; the Classroom 50 autograder (it
+belongs in the teacher's configuration repository).
 
 :func:`leaks` then looks for the solutions' text in everything the copy
 holds — Python files, notebooks (sources and outputs) and the rest — after
@@ -51,7 +51,7 @@ MARKER = ".funcpipe-release"
 LONG_PART = 40
 """Tokens from which one marked solution part found verbatim is a leak by itself."""
 
-DROPPED_TREES = ("solutions/", "bench/", ".github/classroom50/")
+DROPPED_TREES = ("solutions/", "bench/", ".github/classroom50/", "notebooks/INSTRUCTOR.md")
 GRADED_KEEP = re.compile(r"^tests/grading/(?P<core>m\d+c\d+)/(test_[\w]+\.py|contract\.toml)$")
 INSTRUCTOR_ONLY = re.compile(r"""["']solutions["']|solutions/|\bimport bench\b|\bfrom bench\b|["']bench\.""")
 _WORD = re.compile(r"\w+|[^\w\s]")

@@ -12,6 +12,7 @@ is generated.
 from __future__ import annotations
 
 import argparse
+import json
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,6 +25,7 @@ BADGE_BEGIN = "<!-- binder badge: generated from funcpipe_rag/course.py by `make
 BADGE_END = "<!-- end of binder badge -->"
 WORKFLOW = ".github/workflows/grade.yml"
 CLASSROOM50 = ".github/classroom50/autograder.py"
+GUIDE = "notebooks/INSTRUCTOR.md"
 README = "README.md"
 SETUP = "python -m pip install --quiet -e ."
 PYTHON = "3.12"
@@ -182,11 +184,90 @@ sys.exit(graded.returncode)
 '''
 
 
+GUIDE_HEAD = """# Presenting the workbook — instructor guide
+
+How to present each core of Module 8 live: the notebook's sections in order,
+the demos to run against the real local service and what appears on screen,
+and the exercises learners take away. The facts of each core are generated
+from the course registry (`funcpipe_rag/course.py`) and the notebook itself by
+`make course-files`; the prose under each core is written by hand and kept.
+
+Before class: `make lab` (JupyterLab on the workbook, the `funcpipe-m08`
+kernel), `make notebooks` if you changed anything, and a terminal inside
+JupyterLab for the demos (`funcpipe` is on its `PATH`). *View ▸ Render as
+Reveal Slideshow* (`Alt+R`) presents a notebook as slides; each cell's run
+time shows under it.
+"""
+
+PROSE_PLACEHOLDER = "How to present this core has not been written yet.\n"
+
+
+def _prose_markers(slug: str) -> tuple[str, str]:
+    return (f"<!-- prose {slug}: written by hand, kept by `make course-files` -->",
+            f"<!-- end of prose {slug} -->")
+
+
+def _kept_prose(old: str, slug: str) -> str:
+    begin, end = _prose_markers(slug)
+    start, stop = old.find(begin), old.find(end)
+    if start < 0 or stop < start:
+        return PROSE_PLACEHOLDER
+    return old[start + len(begin):stop].strip("\n") + "\n"
+
+
+def notebook_sections(path: Path) -> list[str]:
+    """The ``## `` headings of a notebook's Markdown cells, in order (its sections)."""
+    if not path.is_file():
+        return []
+    cells = json.loads(path.read_text(encoding="utf-8")).get("cells", [])
+    found = []
+    for cell in cells:
+        if cell.get("cell_type") == "markdown":
+            source = "".join(cell.get("source", []))
+            found += [line[3:].strip() for line in source.splitlines() if line.startswith("## ")]
+    return found
+
+
+def instructor_guide(old: str, root: Path | None = None, cores: Sequence[Core] = CORES) -> str:
+    """``notebooks/INSTRUCTOR.md``: per core, registry facts and notebook sections, then the kept prose."""
+    base = root or workbook_root() or Path.cwd()
+    out = [GUIDE_HEAD]
+    for c in cores:
+        out.append(f"## Core {c.number} — {c.title}\n")
+        if c.status != "available":
+            out.append(f"*Not available yet* (planned: {c.topic}).\n")
+            continue
+        facts = [f"Topic: {c.topic}.", ""]
+        if c.notebook:
+            link = Path(c.notebook).relative_to("notebooks").as_posix()
+            facts.append(f"Notebook: [`{c.notebook}`]({link}). Its sections, in order:")
+            facts.append("")
+            facts += [f"- {title}" for title in notebook_sections(base / c.notebook)]
+            facts.append("")
+        if c.demos:
+            facts.append("Live demos (a terminal in JupyterLab, at the workbook's root):")
+            facts.append("")
+            facts += [f"- `{command}`" for command in c.demos]
+            facts.append("")
+        points = sum(e.points for e in c.exercises)
+        facts.append(f"Exercises (`exercises/{c.slug}/`, {points} points; reference answers in "
+                     f"`solutions/{c.slug}/`):")
+        facts.append("")
+        facts += [f"- `{e.slug}` — {e.title} ({e.points} points): {e.taught or 'see its docstring'}."
+                  for e in c.exercises]
+        facts.append("")
+        out.append("\n".join(facts))
+        begin, end = _prose_markers(c.slug)
+        out.append(f"{begin}\n{_kept_prose(old, c.slug)}{end}\n")
+    return "\n".join(out)
+
+
 GENERATORS: dict[str, Callable[[str], str]] = {
     README: readme_with_map,
     START_PAGE: start_page_with_map,
     WORKFLOW: lambda _old: grade_workflow(),
     CLASSROOM50: lambda _old: classroom50_autograder(),
+    GUIDE: instructor_guide,
 }
 """Each derived file, relative to the workbook root, and how to compute it from its current text."""
 
