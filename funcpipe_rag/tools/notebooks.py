@@ -3,7 +3,9 @@
 ``python -m funcpipe_rag.tools.notebooks execute notebooks`` runs every
 ``*.ipynb`` under the given paths top to bottom on a fresh ``funcpipe-m08``
 kernel, with the notebook's own folder as the working directory, and writes
-the outputs back (``make notebooks`` calls exactly this). Cells whose source
+the outputs back (``make notebooks`` calls exactly this). It also marks the
+slides ``jupyterlab-rise`` shows: a slide per section, a sub-slide per
+subsection (:func:`mark_slides`). Cells whose source
 contains ``# NBVAL_RAISES_EXCEPTION`` may raise; any other error stops the run
 and leaves the file untouched.
 
@@ -160,6 +162,30 @@ def _joined(text: Any) -> str:
     return "".join(text) if isinstance(text, list) else str(text)
 
 
+def slide_type(cell: Any) -> str | None:
+    """The RISE slide type a cell gets: a new slide at each section (``## ``), a sub-slide at each
+    subsection (``### ``), the title cell a slide; ``None`` (no metadata: the cell follows on the
+    slide before it) otherwise."""
+    if cell.get("cell_type") != "markdown":
+        return None
+    first = _source(cell).lstrip().split("\n", 1)[0]
+    if first.startswith(("# ", "## ")):
+        return "slide"
+    if first.startswith("### "):
+        return "subslide"
+    return None
+
+
+def mark_slides(nb: Any) -> None:
+    """Set each cell's ``slideshow`` metadata from :func:`slide_type` (other metadata is kept)."""
+    for cell in nb.get("cells", []):
+        kind = slide_type(cell)
+        if kind is None:
+            cell.get("metadata", {}).pop("slideshow", None)
+        else:
+            cell.setdefault("metadata", {})["slideshow"] = {"slide_type": kind}
+
+
 def execute(path: str | Path, *, timeout: int = 600) -> float:
     """Re-execute one notebook in place on a fresh workbook kernel; return the seconds taken.
 
@@ -187,11 +213,13 @@ def execute(path: str | Path, *, timeout: int = 600) -> float:
             cell.metadata["tags"] = tags
         else:
             cell.metadata.pop("tags", None)
+    mark_slides(nb)
     client = NotebookClient(
         nb,
         kernel_name=KERNEL_NAME,
         timeout=timeout,
         record_timing=False,
+        store_widget_state=False,  # a progress bar's widget ids change every run; its text is kept
         resources={"metadata": {"path": str(nb_path.parent.resolve())}},
     )
     start = time.perf_counter()
