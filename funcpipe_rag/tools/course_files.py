@@ -63,10 +63,9 @@ def course_map(cores: Sequence[Core] = CORES, *, links_from: str = "") -> str:
     return "\n".join(lines) + "\n"
 
 
-def binder_badge(cores: Sequence[Core] = CORES) -> str:
-    """The Binder badge: JupyterLab in the browser, on the first available core's notebook."""
-    first = next((c.notebook for c in cores if c.status == "available" and c.notebook), "notebooks")
-    url = f"https://mybinder.org/v2/gh/{REPOSITORY}/HEAD?urlpath=lab/tree/{first}"
+def binder_badge() -> str:
+    """The Binder badge: JupyterLab in the browser, on the start page (where ``make lab`` opens too)."""
+    url = f"https://mybinder.org/v2/gh/{REPOSITORY}/HEAD?urlpath=lab/tree/{START_PAGE}"
     return f"[![Open in Binder](https://mybinder.org/badge_logo.svg)]({url})\n"
 
 
@@ -79,7 +78,7 @@ def _replace_block(text: str, begin: str, end: str, body: str) -> str:
 
 def readme_with_map(readme: str, cores: Sequence[Core] = CORES) -> str:
     """``readme`` with its generated blocks (the Binder badge, the course map) made from ``cores``."""
-    readme = _replace_block(readme, BADGE_BEGIN, BADGE_END, binder_badge(cores))
+    readme = _replace_block(readme, BADGE_BEGIN, BADGE_END, binder_badge())
     return _replace_block(readme, MAP_BEGIN, MAP_END, course_map(cores))
 
 

@@ -33,8 +33,8 @@ def test_post_build_installs_the_workbook_and_registers_its_kernel() -> None:
     assert '"default_kernel_name": "funcpipe-m08"' in text
 
 
-def test_the_readme_badge_opens_the_first_core_in_binder() -> None:
+def test_the_readme_badge_opens_the_start_page_in_binder() -> None:
     readme = (ROOT / "README.md").read_text()
     assert course_files.binder_badge() in readme
-    first = next(c.notebook for c in course.available() if c.notebook)
-    assert f"urlpath=lab/tree/{first}" in course_files.binder_badge()
+    assert (ROOT / course.START_PAGE).is_file()
+    assert f"urlpath=lab/tree/{course.START_PAGE}" in course_files.binder_badge()
