@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -41,3 +45,22 @@ def test_every_command_uses_them(argv: list[str], capsys: pytest.CaptureFixture[
         main(argv)
     assert stop.value.code == 2
     assert "must be" in capsys.readouterr().err
+
+
+def test_python_m_keeps_the_chosen_status_after_a_ctrl_c_inside_a_string_exec(tmp_path: Path) -> None:
+    # dataclasses and namedtuple build their methods with a string exec; a Ctrl-C landing there
+    # used to make `python -m funcpipe_rag.cli grade` die by SIGINT instead of exiting with 130.
+    (tmp_path / "interrupted_inside_exec.py").write_text(
+        "import funcpipe_rag.cli as cli\n"
+        "def main(argv=None):\n"
+        "    try:\n"
+        "        exec('raise KeyboardInterrupt')\n"
+        "    except KeyboardInterrupt:\n"
+        "        return 130\n"
+        "cli.main = main\n"
+        "cli._run_as_module()\n"
+    )
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-m", "interrupted_inside_exec"], cwd=tmp_path, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 130, done.stderr
