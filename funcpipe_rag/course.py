@@ -92,10 +92,19 @@ CORES: tuple[Core, ...] = (
         "`AsyncGen`, lazy streams that always close their sources",
         "notebooks/m08c02_async_streams.ipynb",
         (
-            Exercise("ex01_combinators", "Build the stream combinators", 20),
-            Exercise("ex02_rag_stream", "Stream the RAG ingestion", 11),
-            Exercise("ex03_file_lines", "Hold each file only while its lines stream", 7),
-            Exercise("ex04_properties", "Write the stream properties yourself", 11),
+            Exercise("ex01_combinators", "Build the stream combinators", 20, taught=(
+                "a stream is a lazy description too: each combinator pulls only what is asked for, lets Err "
+                "items through untouched, and closes what it read on exhaustion, early "
+                "exit and error alike")),
+            Exercise("ex02_rag_stream", "Stream the RAG ingestion", 11, taught=(
+                "a whole ingestion as a chain of streams: each document chunked and embedded only when the "
+                "consumer asks, one call at a time, the same answer as the eager version")),
+            Exercise("ex03_file_lines", "Hold each file only while its lines stream", 7, taught=(
+                "a resource tied to a stream's life: each file opened when its first line is wanted and "
+                "closed before the next opens, even when the consumer stops early")),
+            Exercise("ex04_properties", "Write the stream properties yourself", 11, taught=(
+                "stream laws as properties that fail on wrong streams: the monad laws on collected items, "
+                "Err passing through, and pulls counted to see laziness")),
         ),
         "available",
     ),
@@ -107,9 +116,16 @@ CORES: tuple[Core, ...] = (
         "`RetryPolicy`, `TimeoutPolicy`: plans that retry, cancel late attempts, honour Retry-After",
         "notebooks/m08c04_resilience.ipynb",
         (
-            Exercise("ex01_backoff", "A retry policy's arithmetic", 11),
-            Exercise("ex02_retry_loop", "The retry loop as a plan", 16),
-            Exercise("ex03_properties", "Write the properties of a retry loop", 11),
+            Exercise("ex01_backoff", "A retry policy's arithmetic", 11, taught=(
+                "a retry policy is data read by pure functions: capped doubling, jitter that only shortens "
+                "the wait, Retry-After honoured, only retriable codes retried")),
+            Exercise("ex02_retry_loop", "The retry loop as a plan", 16, taught=(
+                "the retry loop as a plan: bounded attempts, a deadline that cancels the late attempt, "
+                "waits and randomness taken only from the environment, the last error "
+                "kept when it gives up")),
+            Exercise("ex03_properties", "Write the properties of a retry loop", 11, taught=(
+                "properties that catch broken retry loops: bound the attempts, retry only what the policy "
+                "allows, and check every wait on a clock and a random source you control")),
         ),
         "available",
     ),
@@ -120,9 +136,17 @@ CORES: tuple[Core, ...] = (
         "one virtual clock for sleep, timeout and now; traces; schedules that reach every branch",
         "notebooks/m08c05_fake_time.ipynb",
         (
-            Exercise("ex01_trace_recorder", "A trace recorder", 12),
-            Exercise("ex02_virtual_run", "A resilient plan in virtual time", 10),
-            Exercise("ex03_properties", "Schedules that reach every branch, properties of runners", 8),
+            Exercise("ex01_trace_recorder", "A trace recorder", 12, taught=(
+                "watching a loop from the outside: attempts and waits read from the loop's own clock, so a "
+                "virtual-time run gives the same timeline every time")),
+            Exercise("ex02_virtual_run", "A resilient plan in virtual time", 10, taught=(
+                "minutes of retries and timeouts run in milliseconds, identically on every run: one seeded "
+                "environment on the virtual-time loop")),
+            Exercise(
+                "ex03_properties", "Schedules that reach every branch, properties of runners", 8, taught=(
+                "generated schedules that reach every branch in a measured share, and the properties that "
+                "make a test runner trustworthy: deterministic, and every wait counted in virtual time"),
+            ),
         ),
         "available",
     ),
@@ -134,9 +158,15 @@ CORES: tuple[Core, ...] = (
         "`lift_sync`, executors, the GIL",
         "notebooks/m08c07_sync_core.ipynb",
         (
-            Exercise("ex01_lifts", "Build the lifts", 10),
-            Exercise("ex02_sync_core", "Keep the core synchronous", 10),
-            Exercise("ex03_properties", "Write the properties of the lifts yourself", 8),
+            Exercise("ex01_lifts", "Build the lifts", 10, taught=(
+                "blocking work lifted to the edge: a sync function run in an executor as a plan that runs "
+                "nothing until driven, its exceptions turned into Err, its generator streamed item by item")),
+            Exercise("ex02_sync_core", "Keep the core synchronous", 10, taught=(
+                "a pure synchronous core that returns Result, testable without an event loop, with the "
+                "stream and the plan that lift it into an executor at the edges")),
+            Exercise("ex03_properties", "Write the properties of the lifts yourself", 8, taught=(
+                "properties of lifts that fail on wrong ones: the lifted call agrees with the plain one, an "
+                "exception becomes Err, building runs nothing, streams keep their order")),
         ),
         "available",
     ),

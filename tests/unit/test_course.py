@@ -50,6 +50,8 @@ def test_an_available_core_has_its_notebook_and_exercises(core: course.Core) -> 
             rel = f"{folder}/{core.slug}/{ex.slug}.py"
             assert (ROOT / rel).is_file(), f"{rel} is missing"
         assert (ROOT / "tests" / "grading" / core.slug / f"test_{ex.slug}.py").is_file()
+        assert ex.taught, (f"{core.slug}/{ex.slug} has no `taught` sentence in course.py: "
+                           "funcpipe grade --watch says it when the exercise is complete")
 
 
 @pytest.mark.parametrize("core", [c for c in course.CORES if c.status == "planned"], ids=lambda c: c.slug)
