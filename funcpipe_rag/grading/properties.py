@@ -269,9 +269,11 @@ class LearnerChecks:
 
     ``run_check`` is the exercise's observer, called with ``{"check": name,
     "impl": id}``; ``correct`` and ``wrong`` map each implementation's kind
-    to the phrase a learner reads (``"the library's loop"``, ``"retries any
-    code"``). Ids are drawn afresh per grading (:meth:`neutral_ids` is what
-    the ``@before_import`` function hands the child); each check's report is
+    to the noun phrase a learner reads (``"the library's loop"``, ``"a loop
+    that retries any code"``). ``unit`` names what a run of a property counts
+    (``"plans"``, ``"streams"``), for the message when a check runs too few.
+    Ids are drawn afresh per grading (:meth:`neutral_ids` is what the
+    ``@before_import`` function hands the child); each check's report is
     computed once per grading. A graded test calls :meth:`passes_on_correct`
     or :meth:`caught`.
     """
@@ -285,6 +287,7 @@ class LearnerChecks:
         *,
         likely: dict[str, str] | None = None,
         min_runs: int = 20,
+        unit: str = "times",
     ) -> None:
         self.run_check = run_check
         self.checks = checks
@@ -292,6 +295,7 @@ class LearnerChecks:
         self.wrong = wrong
         self.likely = likely or {}
         self.min_runs = min_runs
+        self.unit = unit
 
     def ids(self) -> dict[str, str]:
         import secrets
@@ -314,14 +318,16 @@ class LearnerChecks:
             for check in self.checks:
                 run = self.run(check, kind)
                 if not run["passed"]:
-                    error = AssertionError(f"{check} fails on {label}, which is correct: {run['assertion']}")
+                    error = AssertionError(
+                        f"{check} fails on {label}, a correct implementation: {run['assertion']}")
                     if run["falsifying"]:
                         error.add_note(run["falsifying"])
                     raise error
                 if run["runs"] < self.min_runs:
                     raise AssertionError(
-                        f"{check} ran only {run['runs']} times on {label}; a property runs many generated "
-                        f"examples (at least {self.min_runs}): use @given with Hypothesis strategies"
+                        f"{check} ran only {run['runs']} {self.unit} on {label}; a property runs many "
+                        f"generated examples (at least {self.min_runs} {self.unit}): use @given with "
+                        "Hypothesis strategies"
                     )
 
     def caught(self, kind: str) -> None:
@@ -334,7 +340,7 @@ class LearnerChecks:
         for check in sorted(self.checks, key=lambda c: c != first):
             if not self.run(check, kind)["passed"]:
                 return
-        raise AssertionError(f"none of your checks failed on one that {self.wrong[kind]}")
+        raise AssertionError(f"none of your checks failed on {self.wrong[kind]}")
 
 
 __all__ = [

@@ -9,12 +9,12 @@ a correct one from a wrong one is to test it.
 
 from __future__ import annotations
 
-import secrets
 from typing import TypedDict
 
-from funcpipe_rag.grading.harness import before_import, graded, load, observe, observer, remember, require
+from funcpipe_rag.grading.harness import before_import, graded, load, observer, require
 from funcpipe_rag.grading.properties import (
     Impl,
+    LearnerChecks,
     PropertyRun,
     RunCounter,
     learner_profile,
@@ -57,65 +57,29 @@ def build_algebras(case: list[tuple[str, str]]) -> None:
 
 class CheckCase(TypedDict):
     check: str
-    algebra: str
+    impl: str
 
 
 @observer
 def run_check(case: CheckCase) -> PropertyRun:
     """Run one of the learner's checks against the implementation with this id."""
     check = require(load(EXERCISE), case["check"])
-    impl, counter = _ALGEBRAS[case["algebra"]]
+    impl, counter = _ALGEBRAS[case["impl"]]
     return run_property(check, impl, counter)
 
 
 # ---- the grader's side ------------------------------------------------------------------------
 
 
-def _ids() -> dict[str, str]:
-    return remember("ids", lambda: {kind: secrets.token_hex(6) for kind in (*CORRECT, *WRONG)})
+WRONGS = {kind: wrong.mistake for kind, wrong in WRONG.items()}
+"""What a learner reads about each wrong implementation."""
+VERDICTS = LearnerChecks(run_check, CHECKS, CORRECT, WRONGS, likely=LIKELY, min_runs=MIN_RUNS, unit="plans")
 
 
 @before_import
 def neutral_algebras() -> tuple[object, list[tuple[str, str]]]:
     """Every implementation under its id, in an order that says nothing."""
-    return build_algebras, sorted(((ident, kind) for kind, ident in _ids().items()))
-
-
-def _run(check: str, kind: str) -> PropertyRun:
-    return remember(f"{check}@{kind}", lambda: observe(run_check, {"check": check, "algebra": _ids()[kind]}))
-
-
-def _failure(message: str, run: PropertyRun) -> AssertionError:
-    error = AssertionError(message)
-    if run["falsifying"]:
-        error.add_note(run["falsifying"])
-    return error
-
-
-def _passes_on_correct() -> None:
-    """The learner's checks pass on both correct implementations, each on generated examples."""
-    for kind, label in CORRECT.items():
-        for check in CHECKS:
-            run = _run(check, kind)
-            if not run["passed"]:
-                raise _failure(f"{check} fails on {label}, which are correct: {run['assertion']}", run)
-            if run["runs"] < MIN_RUNS:
-                raise AssertionError(
-                    f"{check} ran only {run['runs']} plans on {label}; a property runs many generated "
-                    f"examples (at least {MIN_RUNS} plans): use @given with Hypothesis strategies"
-                )
-
-
-def _caught(kind: str) -> None:
-    try:
-        _passes_on_correct()
-    except AssertionError as exc:
-        raise AssertionError(f"your checks must first pass on correct primitives ({exc})") from None
-    first = LIKELY.get(kind)
-    for check in sorted(CHECKS, key=lambda c: c != first):
-        if not _run(check, kind)["passed"]:
-            return
-    raise AssertionError(f"none of your checks failed on {WRONG[kind].mistake}")
+    return build_algebras, VERDICTS.neutral_ids()
 
 
 # ---- graded tests --------------------------------------------------------------------
@@ -124,7 +88,7 @@ def _caught(kind: str) -> None:
 @graded(points=3, hint="Compare results of running plans (run(p1) == run(p2)), never the plan objects.")
 def test_properties_pass_on_correct() -> None:
     """Your four checks pass on the library's primitives and on the closure version."""
-    _passes_on_correct()
+    VERDICTS.passes_on_correct()
 
 
 @graded(
@@ -133,13 +97,13 @@ def test_properties_pass_on_correct() -> None:
 )
 def test_catches_eager_bind() -> None:
     """Caught: a bind that runs its plan and f while it is being built."""
-    _caught("eager bind")
+    VERDICTS.caught("eager bind")
 
 
 @graded(points=1, hint="Generate plans that finish with Err, and check right identity on them.")
 def test_catches_bind_that_drops_err() -> None:
     """Caught: a bind that turns an Err into Ok and carries on."""
-    _caught("bind drops Err")
+    VERDICTS.caught("bind drops Err")
 
 
 @graded(
@@ -148,69 +112,69 @@ def test_catches_bind_that_drops_err() -> None:
 )
 def test_catches_bind_that_ignores_f() -> None:
     """Caught: a bind that never calls f."""
-    _caught("bind ignores f")
+    VERDICTS.caught("bind ignores f")
 
 
 @graded(points=1, hint="Compare whole Err values, code included, after a bind.")
 def test_catches_bind_that_rewrites_err() -> None:
     """Caught: a bind that replaces the error code of an Err."""
-    _caught("bind rewrites Err")
+    VERDICTS.caught("bind rewrites Err")
 
 
 @graded(points=1, hint="check_replay must run the same plan value twice, with a lifted step in it.")
 def test_catches_lift_that_reuses_its_coroutine() -> None:
     """Caught: a lift that keeps one coroutine and awaits it again on the second run."""
-    _caught("lift reuses its coroutine")
+    VERDICTS.caught("lift reuses its coroutine")
 
 
 @graded(points=1, hint="Equal results are not enough: count the calls, two runs must make two calls.")
 def test_catches_lift_that_caches_its_result() -> None:
     """Caught: a lift that calls the capability once and replays the stored result."""
-    _caught("lift caches its result")
+    VERDICTS.caught("lift caches its result")
 
 
 @graded(points=1, hint="Right identity over an Ok plan compares Ok(v) with what bind(m, pure) gives.")
 def test_catches_pure_that_wraps_twice() -> None:
     """Caught: a pure that finishes with Ok(Ok(x))."""
-    _caught("pure wraps twice")
+    VERDICTS.caught("pure wraps twice")
 
 
 @graded(points=1, hint="Use functions that fail for some inputs, and compare with f(x) itself: an Err from f "
                        "must come out of bind unchanged.")
 def test_catches_bind_that_drops_err_of_f() -> None:
     """Caught: a bind that turns an Err returned by f's plan back into Ok."""
-    _caught("bind drops Err of f")
+    VERDICTS.caught("bind drops Err of f")
 
 
 @graded(points=1, hint="Compare whole results: an Err that f's plan returns must keep its code.")
 def test_catches_bind_that_rewrites_err_of_f() -> None:
     """Caught: a bind that relabels the code of an Err returned by f's plan."""
-    _caught("bind rewrites Err of f")
+    VERDICTS.caught("bind rewrites Err of f")
 
 
 @graded(points=1, hint="Compare whole Err values (code, message, path), not only their codes.")
 def test_catches_bind_that_loses_err_details() -> None:
     """Caught: a bind that keeps an Err's code but loses its message and path."""
-    _caught("bind loses Err details")
+    VERDICTS.caught("bind loses Err details")
 
 
 @graded(points=1, hint="In check_replay, count the lifted step's calls after one run: exactly one.")
 def test_catches_bind_that_runs_its_plan_twice() -> None:
     """Caught: a bind that runs its first plan twice on every run."""
-    _caught("bind runs its plan twice")
+    VERDICTS.caught("bind runs its plan twice")
 
 
 @graded(points=1, hint="Associativity needs f and g that do not commute (add then fail-if-even, say), "
                        "and plans built from binds on the left.")
 def test_catches_bind_that_reassociates() -> None:
     """Caught: a bind that flattens nested binds but runs their steps in the wrong order."""
-    _caught("bind reassociates")
+    VERDICTS.caught("bind reassociates")
 
 
 @graded(points=1, hint="In check_replay, count the calls of the function given to map too: one per run.")
 def test_catches_map_that_calls_f_twice() -> None:
     """Caught: a map that calls its function twice."""
-    _caught("map calls f twice")
+    VERDICTS.caught("map calls f twice")
 
 
 ONLY_ITS_LAW = {
@@ -226,9 +190,9 @@ ONLY_ITS_LAW = {
 def test_each_law_check_sees_its_own_bug() -> None:
     """Each law's check fails on the wrong bind that breaks that law alone (no other check can stand in)."""
     try:
-        _passes_on_correct()
+        VERDICTS.passes_on_correct()
     except AssertionError as exc:
         raise AssertionError(f"your checks must first pass on correct primitives ({exc})") from None
     missed = [f"{check} passed on {WRONG[kind].mistake}" for check, kind in ONLY_ITS_LAW.items()
-              if _run(check, kind)["passed"]]
+              if VERDICTS.run(check, kind)["passed"]]
     assert not missed, "; ".join(missed)

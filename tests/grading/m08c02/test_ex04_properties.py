@@ -9,11 +9,11 @@ behind the same neutral wrapper, under an id drawn afresh for each grading.
 
 from __future__ import annotations
 
-import secrets
 from typing import TypedDict
 
-from funcpipe_rag.grading.harness import before_import, graded, load, observe, observer, remember, require
+from funcpipe_rag.grading.harness import before_import, graded, load, observer, require
 from funcpipe_rag.grading.properties import (
+    LearnerChecks,
     PropertyRun,
     RunCounter,
     StreamImpl,
@@ -76,65 +76,29 @@ def build_algebras(case: list[tuple[str, str]]) -> None:
 
 class CheckCase(TypedDict):
     check: str
-    algebra: str
+    impl: str
 
 
 @observer
 def run_check(case: CheckCase) -> PropertyRun:
     """Run one of the learner's checks against the implementation with this id."""
     check = require(load(EXERCISE), case["check"])
-    impl, counter = _ALGEBRAS[case["algebra"]]
+    impl, counter = _ALGEBRAS[case["impl"]]
     return run_property(check, impl, counter)  # type: ignore[arg-type]
 
 
 # ---- the grader's side ------------------------------------------------------------------------
 
 
-def _ids() -> dict[str, str]:
-    return remember("ids", lambda: {kind: secrets.token_hex(6) for kind in (*CORRECT, *CAUGHT)})
+WRONGS = {kind: WRONG_STREAMS[kind].mistake for kind in CAUGHT}
+"""What a learner reads about each wrong implementation."""
+VERDICTS = LearnerChecks(run_check, CHECKS, CORRECT, WRONGS, likely=LIKELY, min_runs=MIN_RUNS, unit="streams")
 
 
 @before_import
 def neutral_algebras() -> tuple[object, list[tuple[str, str]]]:
     """Every implementation under its id, in an order that says nothing."""
-    return build_algebras, sorted((ident, kind) for kind, ident in _ids().items())
-
-
-def _run(check: str, kind: str) -> PropertyRun:
-    return remember(f"{check}@{kind}", lambda: observe(run_check, {"check": check, "algebra": _ids()[kind]}))
-
-
-def _failure(message: str, run: PropertyRun) -> AssertionError:
-    error = AssertionError(message)
-    if run["falsifying"]:
-        error.add_note(run["falsifying"])
-    return error
-
-
-def _passes_on_correct() -> None:
-    """The learner's checks pass on both correct implementations, each on generated examples."""
-    for kind, label in CORRECT.items():
-        for check in CHECKS:
-            run = _run(check, kind)
-            if not run["passed"]:
-                raise _failure(f"{check} fails on {label}, which are correct: {run['assertion']}", run)
-            if run["runs"] < MIN_RUNS:
-                raise AssertionError(
-                    f"{check} ran only {run['runs']} streams on {label}; a property runs many generated "
-                    f"examples (at least {MIN_RUNS} streams): use @given with Hypothesis strategies"
-                )
-
-
-def _caught(kind: str) -> None:
-    try:
-        _passes_on_correct()
-    except AssertionError as exc:
-        raise AssertionError(f"your checks must first pass on correct streams ({exc})") from None
-    first = LIKELY.get(kind)
-    for check in sorted(CHECKS, key=lambda c: c != first):
-        if not _run(check, kind)["passed"]:
-            return
-    raise AssertionError(f"none of your checks failed on {WRONG_STREAMS[kind].mistake}")
+    return build_algebras, VERDICTS.neutral_ids()
 
 
 # ---- graded tests --------------------------------------------------------------------
@@ -143,52 +107,52 @@ def _caught(kind: str) -> None:
 @graded(points=3, hint="Compare the items of runs (run(s1) == run(s2)), never the stream objects.")
 def test_properties_pass_on_correct() -> None:
     """Your five checks pass on the library's streams and on the nested generators."""
-    _passes_on_correct()
+    VERDICTS.passes_on_correct()
 
 
 @graded(points=1, hint="Right identity over a source with Err items: bind(s, pure) must keep them.")
 def test_catches_and_then_that_drops_errs() -> None:
     """Caught: an and_then that skips Err items."""
-    _caught("and_then drops Err")
+    VERDICTS.caught("and_then drops Err")
 
 
 @graded(points=1, hint="Put an Ok item after an Err in your sources: it must still come out.")
 def test_catches_and_then_that_stops_at_an_err() -> None:
     """Caught: an and_then that ends the stream at the first Err."""
-    _caught("and_then stops at Err")
+    VERDICTS.caught("and_then stops at Err")
 
 
 @graded(points=1, hint="Record every value your bind function is called with: never an Err's.")
 def test_catches_and_then_that_calls_f_on_errs() -> None:
     """Caught: an and_then that starts an inner stream for an Err item."""
-    _caught("and_then calls f on Err")
+    VERDICTS.caught("and_then calls f on Err")
 
 
 @graded(points=1, hint="Left identity with functions that return several different items, in an order.")
 def test_catches_and_then_that_reverses_inner_streams() -> None:
     """Caught: an and_then that emits each inner stream backwards."""
-    _caught("and_then reverses inner")
+    VERDICTS.caught("and_then reverses inner")
 
 
 @graded(points=1, hint="Associativity with two functions that do not commute (say +1 then a span).")
 def test_catches_and_then_that_reassociates() -> None:
     """Caught: an and_then that flattens nested and_thens but applies their functions in the wrong order."""
-    _caught("and_then reassociates")
+    VERDICTS.caught("and_then reassociates")
 
 
 @graded(points=1, hint="Compare whole items: Ok(x) is not Ok(Ok(x)).")
 def test_catches_pure_that_wraps_twice() -> None:
     """Caught: a pure that emits Ok(Ok(x))."""
-    _caught("ret wraps twice")
+    VERDICTS.caught("ret wraps twice")
 
 
 @graded(points=1, hint="Count the source's items after taking k of bind(source, pure) too, not only of map.")
 def test_catches_and_then_that_reads_ahead() -> None:
     """Caught: an and_then that pulls one source item ahead of its consumer."""
-    _caught("and_then reads ahead")
+    VERDICTS.caught("and_then reads ahead")
 
 
 @graded(points=1, hint="Record every value your map function is called with: never an Err's.")
 def test_catches_map_that_calls_f_on_errs() -> None:
     """Caught: a map that calls its function for Err items too."""
-    _caught("map calls f on Err")
+    VERDICTS.caught("map calls f on Err")

@@ -28,7 +28,7 @@ TITLE = "Write the properties of a retry loop"
 CHECKS = ("check_attempts_bounded", "check_only_retriable_codes", "check_delays_within_cap",
           "check_retry_after", "check_last_error_kept", "check_timeout_cancels")
 CORRECT = {"library": "the library's async_with_resilience", "reference": "a plain, correct retry loop"}
-WRONGS = {kind: WRONG_RESILIENCE[kind].mistake for kind in (
+WRONGS = {kind: f"a loop that {WRONG_RESILIENCE[kind].mistake}" for kind in (
     "one attempt too many", "retries any code", "jitter after the cap", "no cap", "ignores Retry-After",
     "MAX_RETRIES", "forgets the attempts", "timeout without cancel",
 )}

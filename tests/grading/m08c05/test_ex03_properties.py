@@ -30,9 +30,9 @@ EXERCISE = "ex03_properties"
 TITLE = "Schedules that reach every branch, properties of runners"
 CHECKS = ("check_deterministic", "check_virtual_time")
 SAMPLES = 60
-WRONGS = {"unseeded": "draws its jitter from an unseeded generator",
-          "wall clock": "measures the elapsed time on the wall clock",
-          "sleep without clock": "sleeps with a fake that does not move the clock"}
+WRONGS = {"unseeded": "a runner that draws its jitter from an unseeded generator",
+          "wall clock": "a runner that measures the elapsed time on the wall clock",
+          "sleep without clock": "a runner that sleeps with a fake that does not move the clock"}
 """The runners a learner's checks must catch, and what is wrong with each."""
 LIKELY = {"unseeded": "check_deterministic", "wall clock": "check_virtual_time",
           "sleep without clock": "check_virtual_time"}

@@ -8,11 +8,11 @@ behind the same neutral wrapper, under an id drawn afresh for each grading.
 
 from __future__ import annotations
 
-import secrets
 from typing import TypedDict
 
-from funcpipe_rag.grading.harness import before_import, graded, load, observe, observer, remember, require
+from funcpipe_rag.grading.harness import before_import, graded, load, observer, require
 from funcpipe_rag.grading.properties import (
+    LearnerChecks,
     LiftsImpl,
     PropertyRun,
     RunCounter,
@@ -66,66 +66,29 @@ def build_algebras(case: list[tuple[str, str]]) -> None:
 
 class CheckCase(TypedDict):
     check: str
-    algebra: str
+    impl: str
 
 
 @observer
 def run_check(case: CheckCase) -> PropertyRun:
     """Run one of the learner's checks against the implementation with this id."""
     check = require(load(EXERCISE), case["check"])
-    impl, counter = _ALGEBRAS[case["algebra"]]
+    impl, counter = _ALGEBRAS[case["impl"]]
     return run_property(check, impl, counter)  # type: ignore[arg-type]
 
 
 # ---- the grader's side ------------------------------------------------------------------------
 
 
-def _ids() -> dict[str, str]:
-    return remember("ids", lambda: {kind: secrets.token_hex(6) for kind in (*CORRECT, *CAUGHT)})
+WRONGS = {kind: WRONG_LIFTS[kind].mistake for kind in CAUGHT}
+"""What a learner reads about each wrong implementation."""
+VERDICTS = LearnerChecks(run_check, CHECKS, CORRECT, WRONGS, likely=LIKELY, min_runs=MIN_RUNS, unit="calls")
 
 
 @before_import
 def neutral_algebras() -> tuple[object, list[tuple[str, str]]]:
     """Every implementation under its id, in an order that says nothing."""
-    return build_algebras, sorted((ident, kind) for kind, ident in _ids().items())
-
-
-def _run(check: str, kind: str) -> PropertyRun:
-    return remember(f"{check}@{kind}", lambda: observe(run_check, {"check": check, "algebra": _ids()[kind]}))
-
-
-def _failure(message: str, run: PropertyRun) -> AssertionError:
-    error = AssertionError(message)
-    if run["falsifying"]:
-        error.add_note(run["falsifying"])
-    return error
-
-
-def _passes_on_correct() -> None:
-    """The learner's checks pass on both correct implementations, each on generated examples."""
-    for kind, label in CORRECT.items():
-        for check in CHECKS:
-            run = _run(check, kind)
-            if not run["passed"]:
-                raise _failure(f"{check} fails on {label}, which are correct: {run['assertion']}", run)
-            if run["runs"] < MIN_RUNS:
-                raise AssertionError(
-                    f"{check} called lifted functions only {run['runs']} times on {label}; a property runs "
-                    f"many generated examples (at least {MIN_RUNS} calls): "
-                    "use @given with Hypothesis strategies"
-                )
-
-
-def _caught(kind: str) -> None:
-    try:
-        _passes_on_correct()
-    except AssertionError as exc:
-        raise AssertionError(f"your checks must first pass on correct lifts ({exc})") from None
-    first = LIKELY.get(kind)
-    for check in sorted(CHECKS, key=lambda c: c != first):
-        if not _run(check, kind)["passed"]:
-            return
-    raise AssertionError(f"none of your checks failed on {WRONG_LIFTS[kind].mistake}")
+    return build_algebras, VERDICTS.neutral_ids()
 
 
 # ---- graded tests --------------------------------------------------------------------
@@ -134,34 +97,34 @@ def _caught(kind: str) -> None:
 @graded(points=3, hint="Compare the Result of running the plan with f(x) itself, on generated f and x.")
 def test_properties_pass_on_correct() -> None:
     """Your four checks pass on the library's lifts."""
-    _passes_on_correct()
+    VERDICTS.passes_on_correct()
 
 
 @graded(points=1, hint="Count f's calls right after building the plans: expect 0.")
 def test_catches_lift_that_runs_at_build() -> None:
     """Caught: a lift_sync that calls f while the plan is built."""
-    _caught("lift runs at build")
+    VERDICTS.caught("lift runs at build")
 
 
 @graded(points=1, hint="Run a lifted function that raises: the plan must finish with an Err, not raise.")
 def test_catches_lift_that_lets_exceptions_escape() -> None:
     """Caught: a lift_sync that lets f's exception propagate."""
-    _caught("lift lets exceptions escape")
+    VERDICTS.caught("lift lets exceptions escape")
 
 
 @graded(points=1, hint="Compare whole results: Ok(Ok(x)) is not Ok(x).")
 def test_catches_lift_that_wraps_the_result() -> None:
     """Caught: a lift_sync that wraps f's Result in Ok."""
-    _caught("lift wraps the Result")
+    VERDICTS.caught("lift wraps the Result")
 
 
 @graded(points=1, hint="Check the code of the Err an exception becomes: 'UNEXPECTED'.")
 def test_catches_lift_that_relabels_errors() -> None:
     """Caught: a lift_sync that reports an exception with code SERVICE."""
-    _caught("lift relabels errors")
+    VERDICTS.caught("lift relabels errors")
 
 
 @graded(points=1, hint="Compare every item of the stream, the last one too, with f's list.")
 def test_catches_stream_lift_that_drops_the_last_item() -> None:
     """Caught: a lift_sync_gen_with_executor that loses the last item."""
-    _caught("stream lift drops the last item")
+    VERDICTS.caught("stream lift drops the last item")
