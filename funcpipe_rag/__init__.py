@@ -12,7 +12,8 @@ Everything a lesson or an exercise types is imported from here::
 * retry and timeout policies as data: ``RetryPolicy``, ``TimeoutPolicy``,
   ``ResilienceEnv``, ``async_with_resilience``, ``resilient_mapper``;
 * rate limits and fair merges of streams (Core 6): ``RateLimitPolicy``,
-  ``async_gen_rate_limited``, ``FairnessPolicy``, ``async_gen_fair_merge``;
+  ``async_gen_rate_limited``, ``FairnessPolicy``, ``async_gen_fair_merge``, and
+  ``TokenGate`` (one bucket shared by calls that are not a stream);
 * ``AsyncGen`` (streams) and theirs: ``async_gen_return``,
   ``async_gen_from_list``, ``async_gen_from_iter``, ``async_gen_map``,
   ``async_gen_map_action``, ``async_gen_and_then`` (``async_gen_flat_map``),
@@ -53,6 +54,7 @@ from funcpipe_rag.domain.effects.async_ import (
     ResilienceEnv,
     RetryPolicy,
     TimeoutPolicy,
+    TokenGate,
     async_bind,
     async_from_result,
     async_gather,
@@ -115,6 +117,7 @@ __all__ = [
     "Result",
     "RetryPolicy",
     "TimeoutPolicy",
+    "TokenGate",
     "assert_never",
     "async_bind",
     "async_from_result",

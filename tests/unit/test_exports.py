@@ -36,7 +36,7 @@ PUBLIC_API = {
     "lift_sync_with_executor", "perform", "perform_async", "run_plan", "run_stream", "run_sync", "settle",
     "stream_items",
     "ResilienceEnv", "RetryPolicy", "TimeoutPolicy", "async_with_resilience", "resilient_mapper",
-    "FairnessPolicy", "RateLimitPolicy", "async_gen_fair_merge", "async_gen_rate_limited",
+    "FairnessPolicy", "RateLimitPolicy", "TokenGate", "async_gen_fair_merge", "async_gen_rate_limited",
     "BackpressurePolicy", "async_gen_bounded_map", "async_gen_gather", "ChunkPolicy", "async_gen_chunk",
 }  # fmt: skip
 

@@ -11,6 +11,8 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from funcpipe_rag import (
     Err,
@@ -21,13 +23,14 @@ from funcpipe_rag import (
     RateLimitPolicy,
     ResilienceEnv,
     Result,
+    TokenGate,
     async_gen_fair_merge,
     async_gen_from_list,
     async_gen_map,
     async_gen_rate_limited,
     collect_stream,
 )
-from funcpipe_rag.testing import run_virtual
+from funcpipe_rag.testing import reproducible, run_virtual
 
 
 def test_policies_are_validated_with_a_hint() -> None:
@@ -166,3 +169,73 @@ def test_a_tenant_producing_every_half_second_does_not_delay_a_ready_one() -> No
 
     got, _ = run_virtual(main)
     assert got == [("a", 0.0), ("b", 0.0), ("c", 0.0), ("slow0", 0.5), ("slow1", 1.0), ("slow2", 1.5)]
+
+
+# ---- TokenGate: one bucket for concurrent callers ----------------------------------------
+
+
+class _CheckThenWaitGate:
+    """The usual race: look at the bucket, sleep, then take — two callers waiting together both go."""
+
+    def __init__(self, policy: RateLimitPolicy) -> None:
+        self.policy = policy
+        self.tokens = float(policy.burst_tokens)
+        self.stamp = 0.0
+
+    async def acquire(self) -> None:
+        loop = asyncio.get_running_loop()
+        rate = self.policy.tokens_per_second
+        now = loop.time()
+        self.tokens, self.stamp = min(self.policy.burst_tokens, self.tokens + (now - self.stamp) * rate), now
+        if self.tokens < 1:
+            await asyncio.sleep((1 - self.tokens) / rate)  # ...and meanwhile another caller does the same
+            self.tokens, self.stamp = 1.0, loop.time()
+        self.tokens -= 1
+
+
+def _gate_grants(make_gate: Any, policy: RateLimitPolicy, arrivals: list[float]) -> list[float]:
+    async def main() -> list[float]:
+        loop = asyncio.get_running_loop()
+        gate = make_gate(policy)
+        granted: list[float] = []
+
+        async def caller(at: float) -> None:
+            await asyncio.sleep(at)
+            await gate.acquire()
+            granted.append(loop.time())
+
+        await asyncio.gather(*(caller(at) for at in arrivals))
+        return granted
+
+    granted, _ = run_virtual(main)
+    return granted
+
+
+def _envelope_holds(policy: RateLimitPolicy, granted: list[float]) -> bool:
+    times = sorted(granted)
+    return all(
+        j - i + 1 <= policy.envelope(times[j] - times[i]) + 1e-6
+        for i in range(len(times))
+        for j in range(i, len(times))
+    )
+
+
+ARRIVALS = st.lists(st.sampled_from([0.0, 0.0, 0.1, 0.3, 1.0, 2.5]), min_size=1, max_size=12)
+POLICIES = st.builds(RateLimitPolicy, st.sampled_from([0.5, 1, 4, 10]), st.integers(1, 3))
+
+
+@reproducible(max_examples=80)
+@given(policy=POLICIES, arrivals=ARRIVALS)
+def test_a_gate_grants_concurrent_callers_within_the_envelope_as_early_as_the_bucket_allows(
+    policy: RateLimitPolicy, arrivals: list[float]
+) -> None:
+    granted = _gate_grants(TokenGate, policy, arrivals)
+    assert _envelope_holds(policy, granted), granted
+    expected = policy.earliest_starts(sorted(arrivals))
+    assert sorted(granted) == pytest.approx(expected, abs=1e-6)
+
+
+def test_the_envelope_check_catches_a_gate_that_checks_then_waits() -> None:
+    policy = RateLimitPolicy(1, burst_tokens=1)
+    granted = _gate_grants(_CheckThenWaitGate, policy, [0.0, 0.0, 0.0])
+    assert not _envelope_holds(policy, granted), granted

@@ -39,6 +39,7 @@ from funcpipe_rag.domain.effects.async_.plan import (
 from funcpipe_rag.domain.effects.async_.rate_limit import (
     FairnessPolicy,
     RateLimitPolicy,
+    TokenGate,
     async_gen_fair_merge,
     async_gen_rate_limited,
 )
@@ -88,6 +89,7 @@ __all__ = [
     "StreamNode",
     "StreamRun",
     "TimeoutPolicy",
+    "TokenGate",
     "async_bind",
     "async_from_result",
     "async_gather",

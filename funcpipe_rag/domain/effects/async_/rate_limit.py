@@ -14,6 +14,8 @@ times ``t_k <= t_m`` (``r`` the rate, ``b`` the burst)::
 and the limiter is *exact*: each pull starts at the earliest moment the
 bucket allows, not later (see :meth:`RateLimitPolicy.earliest_starts`).
 A pull that is known to find only the end of ``stream`` takes no token.
+Calls that are not a stream's pulls (an adapter's methods, called from many
+tasks) share one bucket through a :class:`TokenGate`.
 
 ``FairnessPolicy(weights, max_buffer_per_stream)`` says how to share one
 consumer between several streams (tenants): stream ``i`` gets ``weights[i]``
@@ -86,6 +88,7 @@ from funcpipe_rag.result import ErrInfo, Result
 __all__ = [
     "FairnessPolicy",
     "RateLimitPolicy",
+    "TokenGate",
     "async_gen_fair_merge",
     "async_gen_rate_limited",
 ]
@@ -181,6 +184,46 @@ def _clock_and_sleep(env: ResilienceEnv | None) -> tuple[Any, Any]:
     if env is None:
         return loop_clock, asyncio.sleep
     return env.clock, env.sleep
+
+
+class TokenGate:
+    """One token bucket shared by every call that passes through it, for callers that are not a stream.
+
+    ``await gate.acquire()`` returns when the caller may make its call:
+    at once while tokens remain, else after the exact wait. Concurrent
+    callers are served in the order they asked, and together never take
+    more than ``policy.envelope(w)`` tokens in any ``w`` seconds, because
+    each reservation is made in one step of the event loop. Time is read
+    with ``env.clock`` and waited with ``env.sleep`` (default: the running
+    loop's). A gate holds running state: make one per client, in the shell
+    that owns the client, and share it between the calls to be limited
+    together. A caller cancelled while waiting still used its token.
+    """
+
+    __slots__ = ("_bucket", "_clock", "_sleep", "policy")
+
+    def __init__(self, policy: RateLimitPolicy, env: ResilienceEnv | None = None) -> None:
+        if not isinstance(policy, RateLimitPolicy):
+            raise TypeError(f"TokenGate expects a RateLimitPolicy, got {type(policy).__name__}")
+        self.policy = policy
+        self._bucket = _Bucket(policy)
+        self._clock, self._sleep = _clock_and_sleep(env)
+
+    async def acquire(self) -> float:
+        """Wait until this caller's token is due (no wait while the bucket has one); return when it was due.
+
+        The due times of a gate's callers keep the envelope exactly. The
+        moment a caller actually resumes may be later, when the machine is
+        busy (as with any limiter that sleeps), never earlier.
+        """
+        now: float = self._clock()
+        wait = self._bucket.take(now)
+        if wait > 0:
+            await self._sleep(wait)
+        return now + wait
+
+    def __repr__(self) -> str:
+        return f"TokenGate({self.policy!r})"
 
 
 class RateLimited(StreamNode[A]):
