@@ -15,7 +15,18 @@ import warnings
 from pathlib import Path
 from typing import Any
 
-from bench import backpressure, class_grading, common, gather, grading, notebooks, plans, resilience, streams
+from bench import (
+    backpressure,
+    class_grading,
+    common,
+    gather,
+    grading,
+    notebooks,
+    plans,
+    rate_limits,
+    resilience,
+    streams,
+)
 from bench.common import Settings, Table, fmt_met, fmt_ratio
 
 HERE = Path(__file__).resolve().parent
@@ -25,13 +36,14 @@ SECTIONS = {
     "streams": streams,
     "backpressure": backpressure,
     "resilience": resilience,
+    "rate_limits": rate_limits,
     "grading": grading,
     "class": class_grading,
     "notebooks": notebooks,
 }
-QUICK_SECTIONS = frozenset({"plans", "gather", "streams", "backpressure", "resilience"})
+QUICK_SECTIONS = frozenset({"plans", "gather", "streams", "backpressure", "resilience", "rate_limits"})
 ALIASES = {"grade": "grading", "plan": "plans", "notebook": "notebooks", "stream": "streams",
-           "grade-class": "class", "class-grading": "class"}
+           "grade-class": "class", "class-grading": "class", "rate": "rate_limits"}
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -155,6 +167,15 @@ def targets(results: dict[str, Any]) -> Table:
         t.add("resilient RAG in virtual time", "minutes of logical time well under 1 s",
               f"{v['logical_s'] / 60:.1f} min in {v['wall_s']['median']:.2f} s",
               fmt_met(v["logical_s"] >= 60 and v["wall_s"]["median"] < 1.0))
+    rl = results.get("rate_limits")
+    if rl:
+        lib = rl["exactness"]["rows"]["library TokenGate"]
+        late = lib["late_ms"]["max"]
+        t.add("rate limit in virtual time", "0 calls beyond the envelope, none early, none late",
+              f"{lib['excess_calls']:g} beyond, {lib['early_calls']} early, {late:.3f} ms late",
+              fmt_met(lib["excess_calls"] == 0 and lib["early_calls"] == 0 and late < 1e-3))
+        t.add("cost per token, TokenGate", "(context: x aiolimiter)",
+              fmt_ratio(rl["overhead"]["rows"]["library TokenGate"]["ratio_to_aiolimiter"]), "n/a")
     gr = results.get("grading")
     if gr:
         if gr["status"] == "ok":

@@ -17,15 +17,18 @@ bench_cli = importlib.import_module("bench.cli")
 
 def test_quick_benchmarks_run_and_write_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     out = tmp_path / "results.json"
-    argv = ["--quick", "--only", "plans,gather,streams,backpressure,resilience", "--reps", "1", "--quiet"]
+    sections = "plans,gather,streams,backpressure,resilience,rate_limits"
+    argv = ["--quick", "--only", sections, "--reps", "1", "--quiet"]
     argv += ["--output", str(out)]
     argv += ["--plot", str(tmp_path / "plot.png")]
     assert bench_cli.main(argv) == 0
     results = json.loads(out.read_text())
-    assert set(results) >= {"meta", "plans", "gather", "streams", "backpressure", "resilience"}
+    assert set(results) >= {"meta", "plans", "gather", "streams", "backpressure", "resilience", "rate_limits"}
     bounded = results["backpressure"]
     assert all(sc["rows"]["library"]["target"]["live_tasks_met"] for sc in bounded["scenarios"])
     assert set(bounded["scenarios"][0]["rows"]) == {"library", "gather+semaphore", "aiostream", "aiometer"}
+    exact = results["rate_limits"]["exactness"]["rows"]
+    assert exact["library TokenGate"]["excess_calls"] == 0 and exact["library TokenGate"]["early_calls"] == 0
     assert results["resilience"]["virtual_rag"]["logical_s"] >= 60
     assert results["plans"]["deepest"]["library left"]["failure"] is None
     assert results["plans"]["deepest"]["closure left"]["failure"] == "RecursionError"
