@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from grading_support import GRADING
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from funcpipe_rag.grading.classroom import similarity
@@ -476,3 +476,45 @@ def test_copies_are_flagged_with_their_lines_and_the_stub_is_not_evidence(tmp_pa
     page = (tmp_path / "similarity.html").read_text()
     assert "ann" in page and "running = running + value * 1" in page and "<script" not in page
     assert json.loads((tmp_path / "similarity.json").read_text())["pairs"][0]["a"] == "ann"
+
+
+def _pair(exercise: str, a: str, b: str, share: float) -> similarity.Pair:
+    return similarity.Pair(exercise, min(a, b), max(a, b), share, share, 50, [(1, 2)], [(1, 2)])
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(st.lists(st.tuples(st.sampled_from(["m08c01/ex01", "m08c02/ex01"]), st.integers(0, 9),
+                          st.integers(0, 9), st.floats(0.6, 1.0)), max_size=30))
+def test_groups_partition_the_learners_and_show_a_tree_that_joins_each_group(
+    raw: list[tuple[str, int, int, float]],
+) -> None:
+    unique = {(ex, min(a, b), max(a, b)): _pair(ex, f"l{a}", f"l{b}", s) for ex, a, b, s in raw if a != b}
+    pairs = list(unique.values())
+    found = similarity.groups(pairs)
+    for exercise in {p.exercise for p in pairs}:
+        mine = [g for g in found if g.exercise == exercise]
+        named = [m for g in mine for m in g.members]
+        assert sorted(named) == sorted({w for p in pairs if p.exercise == exercise for w in (p.a, p.b)})
+    assert sum(g.pairs for g in found) == len(pairs)
+    for g in found:
+        assert len(g.shown) == len(g.members) - 1  # a spanning tree: every member joined, nothing twice
+        joined = {g.members[0]}
+        for _ in g.members:
+            joined |= {w for p in g.shown if {p.a, p.b} & joined for w in (p.a, p.b)}
+        assert joined == set(g.members)
+    assert similarity.groups(list(reversed(pairs))) == found  # the order pairs come in does not matter
+
+
+def test_eighty_copies_are_one_group_and_the_page_shows_79_pairs_not_3160(tmp_path: Path) -> None:
+    learners = [f"learner{i:02d}" for i in range(80)]
+    ex = "m08c01/ex01_primitives"
+    pairs = [_pair(ex, a, b, 1.0) for i, a in enumerate(learners) for b in learners[i + 1:]]
+    pairs.append(_pair(ex, "x1", "x2", 0.7))  # a separate, smaller group
+    found = similarity.groups(pairs)
+    assert [len(g.members) for g in found] == [80, 2] and found[0].pairs == 3160
+    page = similarity.render_html(pairs, {}, similarity.DEFAULT_THRESHOLD)
+    assert page.count("class='pair'") == 79 + 1
+    assert "3161 pair(s)" in page and "2 group(s)" in page
+    similarity.write_report(tmp_path, pairs, {}, similarity.DEFAULT_THRESHOLD)
+    data = json.loads((tmp_path / "similarity.json").read_text())
+    assert len(data["pairs"]) == 3161 and [len(g["members"]) for g in data["groups"]] == [80, 2]

@@ -13,9 +13,13 @@ The fingerprints use Python's ``hash`` of strings, which differs from one
 process to the next: the comparison runs in a child process with a fixed
 ``PYTHONHASHSEED``, so the same files give the same report on every run.
 
-Writes ``similarity.json`` (every pair, its similarities and overlapping line
-ranges) and ``similarity.html`` (each pair side by side, overlaps marked; one
-file, nothing external).
+Learners who share one file form a *group* (the pairs' connected
+components, per exercise): eighty copies of one file are one group of eighty,
+not 3,160 pairs to read. Writes ``similarity.json`` (every group and every
+pair, with similarities and overlapping line ranges) and ``similarity.html``
+(a table of the groups, then, per group, only the pairs that join it — each
+member beside the one it is most alike — side by side with overlaps marked;
+one file, nothing external).
 """
 
 from __future__ import annotations
@@ -57,6 +61,61 @@ class Pair:
     @property
     def similarity(self) -> float:
         return max(self.similarity_a, self.similarity_b)
+
+
+@dataclass(frozen=True)
+class Group:
+    """Learners whose files of one exercise are joined by reported pairs, and the pairs that join them.
+
+    ``shown`` are the strongest pairs that still connect every member (a
+    maximum spanning tree: ``len(members) - 1`` pairs), the ones the HTML
+    report sets side by side; ``pairs`` counts every reported pair inside.
+    """
+
+    exercise: str
+    members: list[str]
+    pairs: int
+    shown: list[Pair]
+
+    @property
+    def similarity(self) -> float:
+        return max(p.similarity for p in self.shown)
+
+
+def _root(parent: dict[str, str], who: str) -> str:
+    """The representative of ``who``'s set (union-find, with path halving)."""
+    while parent.setdefault(who, who) != who:
+        parent[who] = parent[parent[who]]
+        who = parent[who]
+    return who
+
+
+def groups(pairs: list[Pair]) -> list[Group]:
+    """The pairs gathered into groups per exercise, largest and most alike first (deterministic)."""
+    by_exercise: dict[str, list[Pair]] = {}
+    for pair in pairs:
+        by_exercise.setdefault(pair.exercise, []).append(pair)
+    found: list[Group] = []
+    for exercise, inside in sorted(by_exercise.items()):
+        parent: dict[str, str] = {}
+        tree: list[Pair] = []
+        for pair in sorted(inside, key=lambda p: (-p.similarity, -p.overlap, p.a, p.b)):  # Kruskal
+            ra, rb = _root(parent, pair.a), _root(parent, pair.b)
+            if ra != rb:
+                parent[max(ra, rb)] = min(ra, rb)
+                tree.append(pair)
+        members: dict[str, set[str]] = {}
+        for pair in inside:
+            members.setdefault(_root(parent, pair.a), set()).update((pair.a, pair.b))
+        for names in members.values():
+            found.append(Group(
+                exercise,
+                sorted(names),
+                sum(1 for p in inside if p.a in names),
+                [p for p in tree if p.a in names],
+            ))
+    found.sort(key=lambda g: (-len(g.members), -g.similarity, g.exercise, g.members))
+    return found
 
 
 # ---- what every learner may share ------------------------------------------------------------------
@@ -249,6 +308,8 @@ pre { font-family: ui-monospace, monospace; font-size: 0.8rem; background: #fafa
 .hit { background: #ffe08a; display: block; }
 .no { color: #999; user-select: none; }
 .muted { color: #666; }
+table { border-collapse: collapse; margin-bottom: 2rem; }
+td, th { border: 1px solid #ddd; padding: 0.25rem 0.5rem; text-align: left; vertical-align: top; }
 """
 
 
@@ -280,31 +341,56 @@ def _spans(ranges: list[tuple[int, int]]) -> str:
     return ", ".join(f"{a}" if a == b else f"{a}-{b}" for a, b in ranges)
 
 
+def _pair_html(p: Pair, by: dict[str, Path]) -> str:
+    sides = "".join(
+        f"<div><h4>{html.escape(who)}: {share:.0%} of its code, lines {html.escape(_spans(ranges))}</h4>"
+        f"{_code(by[who], ranges) if who in by else '<p class=muted>file not kept</p>'}</div>"
+        for who, share, ranges in ((p.a, p.similarity_a, p.lines_a), (p.b, p.similarity_b, p.lines_b))
+    )
+    return (f"<div class='pair'><h3>{html.escape(p.a)} and {html.escape(p.b)}</h3>"
+            f"<div class='sides'>{sides}</div></div>")
+
+
 def render_html(pairs: list[Pair], files: dict[str, dict[str, Path]], threshold: float) -> str:
+    found = groups(pairs)
     head = (
         f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Similar submissions</title>"
         f"<style>{_STYLE}</style></head><body><h1>Similar submissions</h1>"
         f"<p>{len(pairs)} pair(s) where one side shares at least {threshold:.0%} of its own code (the stub "
-        "and the notebook's code left out) with the other. A flag to look at, not a verdict: scores are "
-        "unchanged.</p>"
+        f"and the notebook's code left out) with the other, in {len(found)} group(s) of learners. A flag to "
+        "look at, not a verdict: scores are unchanged. Each group shows only the pairs that join it (each "
+        "member beside the one it is most alike); similarity.json lists every pair.</p>"
     )
-    body = []
-    for p in pairs:
-        by = files.get(p.exercise, {})
-        sides = "".join(
-            f"<div><h3>{html.escape(who)}: {share:.0%} of its code, lines {html.escape(_spans(ranges))}</h3>"
-            f"{_code(by[who], ranges) if who in by else '<p class=muted>file not kept</p>'}</div>"
-            for who, share, ranges in ((p.a, p.similarity_a, p.lines_a), (p.b, p.similarity_b, p.lines_b))
-        )
-        body.append(
-            f"<div class='pair'><h2>{html.escape(p.exercise)}: {html.escape(p.a)} and "
-            f"{html.escape(p.b)}</h2><div class='sides'>{sides}</div></div>"
-        )
-    return head + "".join(body) + "</body></html>\n"
+    rows = "".join(
+        f"<tr><td>{i}</td><td>{html.escape(g.exercise)}</td><td>{len(g.members)}</td><td>{g.similarity:.0%}</td>"
+        f"<td>{html.escape(', '.join(g.members))}</td></tr>"
+        for i, g in enumerate(found, start=1)
+    )
+    table = (
+        "<table><thead><tr><th>Group</th><th>Exercise</th><th>Learners</th><th>Most alike</th>"
+        f"<th>Who</th></tr></thead><tbody>{rows}</tbody></table>" if found else ""
+    )
+    body = [
+        f"<div class='group'><h2>Group {i}: {html.escape(g.exercise)}, {len(g.members)} learners "
+        f"({g.pairs} pair(s) alike)</h2>"
+        + "".join(_pair_html(p, files.get(g.exercise, {})) for p in g.shown)
+        + "</div>"
+        for i, g in enumerate(found, start=1)
+    ]
+    return head + table + "".join(body) + "</body></html>\n"
 
 
 def write_report(out: Path, pairs: list[Pair], files: dict[str, dict[str, Path]], threshold: float) -> None:
-    data = {"threshold": threshold, "min_overlap": MIN_OVERLAP, "pairs": [asdict(p) for p in pairs]}
+    data = {
+        "threshold": threshold,
+        "min_overlap": MIN_OVERLAP,
+        "groups": [
+            {"exercise": g.exercise, "members": g.members, "pairs": g.pairs,
+             "shown": [[p.a, p.b] for p in g.shown]}
+            for g in groups(pairs)
+        ],
+        "pairs": [asdict(p) for p in pairs],
+    }
     write_atomically(out / SIMILARITY_JSON, json.dumps(data, indent=2) + "\n")
     write_atomically(out / SIMILARITY_HTML, render_html(pairs, files, threshold))
 
@@ -324,10 +410,12 @@ __all__ = [
     "MIN_OVERLAP",
     "SIMILARITY_HTML",
     "SIMILARITY_JSON",
+    "Group",
     "Pair",
     "boilerplate",
     "compare",
     "find_pairs",
+    "groups",
     "learner_files",
     "notebook_code",
     "render_html",
