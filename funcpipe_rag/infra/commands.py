@@ -85,7 +85,7 @@ def _demo_rag(args: argparse.Namespace) -> int:
 
 def register(sub: Any) -> None:
     """Add the service and demo subcommands to ``sub`` (an argparse subparsers object)."""
-    from funcpipe_rag.infra.demos import DEFAULT_DB, DEFAULT_QUERY
+    from funcpipe_rag.infra.demo_defaults import DEFAULT_DB, DEFAULT_QUERY
 
     serve = sub.add_parser("serve", help="run the local users/embeddings service on 127.0.0.1")
     serve.add_argument("--port", type=port_number, default=8765, help="port on 127.0.0.1 (0: any free port)")

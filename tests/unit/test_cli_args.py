@@ -64,3 +64,15 @@ def test_python_m_keeps_the_chosen_status_after_a_ctrl_c_inside_a_string_exec(tm
     done = subprocess.run([sys.executable, "-m", "interrupted_inside_exec"], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 130, done.stderr
+
+
+def test_building_the_parser_leaves_the_demos_and_the_class_grader_unimported() -> None:
+    # `funcpipe grade` builds every subcommand's parser first; a learner's grade should not pay for
+    # the service, httpx, SQLite or the class grader, which only other commands use.
+    heavy = ("httpx", "starlette", "aiosqlite", "funcpipe_rag.infra.demos",
+             "funcpipe_rag.grading.classroom.batch")
+    code = ("import sys, funcpipe_rag.cli as c; c.build_parser(); "
+            "print(' '.join(m for m in sys.argv[1:] if m in sys.modules))")
+    done = subprocess.run([sys.executable, "-c", code, *heavy], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == []

@@ -28,9 +28,26 @@ The parts, each its own module:
 
 from __future__ import annotations
 
-from funcpipe_rag.grading.classroom.batch import Outcome, Settings, grade_class
-from funcpipe_rag.grading.classroom.merge import merge
-from funcpipe_rag.grading.classroom.outputs import write_outputs
-from funcpipe_rag.grading.classroom.records import Record
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from funcpipe_rag.grading.classroom.batch import Outcome, Settings, grade_class
+    from funcpipe_rag.grading.classroom.merge import merge
+    from funcpipe_rag.grading.classroom.outputs import write_outputs
+    from funcpipe_rag.grading.classroom.records import Record
+
+_HOMES = {"Outcome": "batch", "Settings": "batch", "grade_class": "batch", "merge": "merge",
+          "write_outputs": "outputs", "Record": "records"}
+"""Where each public name lives. They are imported when first used: ``funcpipe`` registers the
+``grade-class`` parser (:mod:`.commands`) on every run, and a learner's ``funcpipe grade`` should not
+pay for the class grader's imports."""
+
+
+def __getattr__(name: str) -> Any:
+    if name in _HOMES:
+        return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = ["Outcome", "Record", "Settings", "grade_class", "merge", "write_outputs"]

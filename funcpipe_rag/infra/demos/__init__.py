@@ -4,9 +4,9 @@
 (:mod:`._rag`); what they share is in :mod:`._common`.
 """
 
-from funcpipe_rag.infra.demos._common import DEFAULT_DB, DemoError, describe, open_store
+from funcpipe_rag.infra.demo_defaults import DEFAULT_DB, DEFAULT_QUERY
+from funcpipe_rag.infra.demos._common import DemoError, describe, open_store
 from funcpipe_rag.infra.demos._rag import (
-    DEFAULT_QUERY,
     CorpusChoice,
     MeteredEmbedder,
     RagOptions,

@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
-import tempfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -25,8 +24,6 @@ import aiosqlite
 
 from funcpipe_rag.infra.adapters.sqlite import SqliteStore
 from funcpipe_rag.result import Err, ErrInfo
-
-DEFAULT_DB = Path(tempfile.gettempdir()) / "funcpipe-demo.sqlite3"
 
 
 class DemoError(Exception):

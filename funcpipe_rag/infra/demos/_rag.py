@@ -20,14 +20,14 @@ from funcpipe_rag.domain.ports import EmbeddingCap, Vector
 from funcpipe_rag.domain.search import Hit, search
 from funcpipe_rag.infra.adapters.embedding_client import HttpEmbedder
 from funcpipe_rag.infra.corpus import SNAPSHOT_PYTHON, parse_corpus, snapshot_corpus, stdlib_corpus
-from funcpipe_rag.infra.demos._common import DEFAULT_DB, DemoError, describe, open_store
+from funcpipe_rag.infra.demo_defaults import DEFAULT_DB, DEFAULT_QUERY
+from funcpipe_rag.infra.demos._common import DemoError, describe, open_store
 from funcpipe_rag.infra.probes import InFlight
 from funcpipe_rag.infra.runtime import perform_async
 from funcpipe_rag.infra.service import create_app, model_name, running_service
 from funcpipe_rag.rag import DEFAULT_DIM, ChunkWithoutEmbedding, RagEnv, RawDoc, gen_clean_and_chunk
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
-DEFAULT_QUERY = "parse command-line arguments"
 QUERY_RETRY = RetryPolicy(max_attempts=4, backoff_base_ms=50, max_backoff_ms=2_000)
 
 CorpusChoice: TypeAlias = Literal["snapshot", "stdlib"] | Path
