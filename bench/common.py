@@ -11,6 +11,8 @@ from collections.abc import Awaitable, Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from funcpipe_rag.infra.probes import counting_tasks
+
 NOT_AVAILABLE = "not available yet"
 
 
@@ -141,33 +143,18 @@ async def task_and_memory_peaks(work: Callable[[], Awaitable[Any]]) -> dict[str,
     """Run ``work()`` once, untimed: peak live tasks (counted exactly by a task factory, the task
     driving the run included) and peak traced memory."""
     loop = asyncio.get_running_loop()
-    live = peak = 0
-
-    def done(_: object) -> None:
-        nonlocal live
-        live -= 1
-
-    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
-        nonlocal live, peak
-        task = asyncio.Task(coro, loop=loop, **kwargs)
-        live += 1
-        peak = max(peak, live)
-        task.add_done_callback(done)
-        return task
-
     already = len(asyncio.all_tasks())  # the task driving the benchmark
     clean_slate()
-    old_factory = loop.get_task_factory()
-    loop.set_task_factory(factory)
-    tracemalloc.start()
-    try:
-        tracemalloc.reset_peak()
-        base, _ = tracemalloc.get_traced_memory()
-        await work()
-        _, top = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-        loop.set_task_factory(old_factory)
+    with counting_tasks(loop) as tasks:
+        tracemalloc.start()
+        try:
+            tracemalloc.reset_peak()
+            base, _ = tracemalloc.get_traced_memory()
+            await work()
+            _, top = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+    peak = tasks.max_in_flight
     return {"peak_live_tasks": already + peak, "peak_memory_bytes": top - base}
 
 

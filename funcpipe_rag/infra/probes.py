@@ -7,7 +7,11 @@ embedder, the demo's metered embedder, the local service, the tests — so
 
 from __future__ import annotations
 
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from types import TracebackType
+from typing import Any
 
 
 class InFlight:
@@ -41,3 +45,27 @@ class InFlight:
 
     def __repr__(self) -> str:
         return f"InFlight(in_flight={self.in_flight}, max_in_flight={self.max_in_flight})"
+
+
+@contextmanager
+def counting_tasks(loop: asyncio.AbstractEventLoop) -> Iterator[InFlight]:
+    """While the block runs, count the tasks ``loop`` creates: alive now and the most alive at once.
+
+    A task factory wraps each new task's life in the returned probe; the
+    loop's own factory is put back when the block exits. Tasks created
+    before the block are not counted.
+    """
+    probe = InFlight()
+    previous = loop.get_task_factory()
+
+    def factory(loop: asyncio.AbstractEventLoop, coro: Any, **kwargs: Any) -> asyncio.Task[Any]:
+        task = asyncio.Task(coro, loop=loop, **kwargs)
+        probe.__enter__()
+        task.add_done_callback(lambda _: probe.__exit__(None, None, None))
+        return task
+
+    loop.set_task_factory(factory)
+    try:
+        yield probe
+    finally:
+        loop.set_task_factory(previous)

@@ -17,7 +17,10 @@
 * ``course_with_resilience`` and the course's separate fakes
   (:class:`SeparateClock`, :class:`SeparateSleeper`, :func:`separate_timeout`,
   :func:`emit_rate_limited`), :func:`trace_table`, :func:`plot_trace`,
-  :func:`plot_delays`: the Core 4 and 5 lessons.
+  :func:`plot_delays`: the Core 4 and 5 lessons;
+* backpressure (Core 3): :func:`fan_out` and :func:`plot_fan_out` (tasks and
+  memory of a fan-out against its size), :func:`timeline` and
+  :func:`plot_timeline` (who is in flight when, in virtual time).
 
 Shell-side teaching support (it drives plans and draws); nothing in the
 library depends on it. Each topic is a module of its own, so later cores add
@@ -27,6 +30,14 @@ theirs beside these.
 from typing import TYPE_CHECKING
 
 from funcpipe_rag._lazy import on_first_use
+from funcpipe_rag.teaching._backpressure import (
+    FanOut,
+    Span,
+    fan_out,
+    plot_fan_out,
+    plot_timeline,
+    timeline,
+)
 from funcpipe_rag.teaching._chains import deepest_closure_chain, time_chain
 from funcpipe_rag.teaching._closure_plan import (
     ClosurePlan,
@@ -76,10 +87,12 @@ __getattr__ = on_first_use(
 __all__ = [
     "ClosurePlan",
     "Counted",
+    "FanOut",
     "Footprint",
     "PropertyReport",
     "SeparateClock",
     "SeparateSleeper",
+    "Span",
     "check_property",
     "closure_bind",
     "closure_lift",
@@ -89,6 +102,7 @@ __all__ = [
     "course_with_resilience",
     "deepest_closure_chain",
     "emit_rate_limited",
+    "fan_out",
     "footprint",
     "in_flight_curve",
     "largest_gap",
@@ -103,12 +117,15 @@ __all__ = [
     "overflow_depth",
     "plot_chain_times",
     "plot_delays",
+    "plot_fan_out",
     "plot_footprints",
     "plot_gaps",
     "plot_in_flight",
     "plot_speedup",
+    "plot_timeline",
     "plot_trace",
     "separate_timeout",
     "time_chain",
+    "timeline",
     "trace_table",
 ]

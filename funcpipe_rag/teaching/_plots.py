@@ -4,12 +4,22 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
 
     from funcpipe_rag.testing import EmbedCall
+
+
+class Timed(Protocol):
+    """Anything that ran from ``started`` to ``ended`` (an ``EmbedCall``, a plan of a bounded map)."""
+
+    @property
+    def started(self) -> float: ...
+
+    @property
+    def ended(self) -> float: ...
 
 
 def _pyplot() -> Any:
@@ -21,7 +31,7 @@ def _pyplot() -> Any:
     return plt
 
 
-def in_flight_curve(timeline: Sequence[EmbedCall]) -> tuple[list[float], list[int]]:
+def in_flight_curve(timeline: Sequence[Timed]) -> tuple[list[float], list[int]]:
     """The number of calls in flight as a step function: change times and counts.
 
     Ends are processed before starts at the same instant, so a call that
@@ -100,6 +110,33 @@ def plot_chain_times(
     ax.set_xlabel("binds in the chain")
     ax.set_ylabel("seconds (build + run)")
     ax.legend()
+    fig.tight_layout()
+    plt.close(fig)
+    return fig
+
+
+def plot_log_log_pair(
+    lines: Mapping[str, tuple[Sequence[float], Sequence[float], Sequence[float]]],
+    xlabel: str,
+    ylabels: tuple[str, str],
+    *,
+    title: str = "",
+) -> Figure:
+    """Two log-log panels side by side: for each name, ``(xs, left ys, right ys)`` drawn as one line each."""
+    plt = _pyplot()
+    fig: Figure
+    fig, (left, right) = plt.subplots(1, 2, figsize=(10, 3.8))
+    for label, (xs, left_ys, right_ys) in lines.items():
+        left.plot(xs, left_ys, marker="o", label=label)
+        right.plot(xs, right_ys, marker="o", label=label)
+    for ax, ylabel in ((left, ylabels[0]), (right, ylabels[1])):
+        ax.set_xscale("log")
+        ax.set_yscale("log")
+        ax.set_xlabel(xlabel)
+        ax.set_ylabel(ylabel)
+        ax.legend(fontsize=8)
+    if title:
+        fig.suptitle(title)
     fig.tight_layout()
     plt.close(fig)
     return fig

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 
 from funcpipe_rag.domain.effects.async_.stream import AsyncGen, async_gen_from_iter
 from funcpipe_rag.infra.runtime import collect_stream, run_stream, run_sync
-from funcpipe_rag.teaching._plots import _pyplot
+from funcpipe_rag.teaching._plots import plot_log_log_pair
 
 if TYPE_CHECKING:
     from matplotlib.figure import Figure
@@ -116,21 +116,7 @@ def footprint(n: int, take: int, *, through: str) -> Footprint:
 
 def plot_footprints(runs: Mapping[str, Sequence[Footprint]], *, title: str = "") -> Figure:
     """Two panels against the source's length: items pulled, and peak memory, one line per way."""
-    plt = _pyplot()
-    fig: Figure
-    fig, (pulls, memory) = plt.subplots(1, 2, figsize=(10, 3.8))
-    for label, prints in runs.items():
-        ns = [p.n for p in prints]
-        pulls.plot(ns, [p.pulls for p in prints], marker="o", label=label)
-        memory.plot(ns, [p.peak_bytes / 1024 for p in prints], marker="o", label=label)
-    for ax, ylabel in ((pulls, "items pulled from the source"), (memory, "peak memory (KiB)")):
-        ax.set_xscale("log")
-        ax.set_yscale("log")
-        ax.set_xlabel("length of the source")
-        ax.set_ylabel(ylabel)
-        ax.legend()
-    if title:
-        fig.suptitle(title)
-    fig.tight_layout()
-    plt.close(fig)
-    return fig
+    lines = {label: ([p.n for p in prints], [p.pulls for p in prints], [p.peak_bytes / 1024 for p in prints])
+             for label, prints in runs.items()}
+    ylabels = ("items pulled from the source", "peak memory (KiB)")
+    return plot_log_log_pair(lines, "length of the source", ylabels, title=title)
