@@ -108,7 +108,25 @@ CORES: tuple[Core, ...] = (
         ),
         "available",
     ),
-    _planned(3, "Bounded concurrency and backpressure", "`async_gen_bounded_map`, `BackpressurePolicy`"),
+    Core(
+        3,
+        "m08c03",
+        "Bounded concurrency and backpressure",
+        "`BackpressurePolicy`, `async_gen_bounded_map`, `async_gen_gather`: bounded windows over streams",
+        "notebooks/m08c03_backpressure.ipynb",
+        (
+            Exercise("ex01_bounded_map", "A bounded map over a stream, by hand", 18, taught=(
+                "backpressure as a window: one outstanding pull raced against the running plans, so tasks "
+                "and memory stay bounded, results come out the moment they may, and closing cleans up")),
+            Exercise("ex02_merge", "Merge streams, by hand", 13, taught=(
+                "merging streams with one pull per stream raced together: arrival order, a bounded buffer, "
+                "every stream closed on early stop or a bug")),
+            Exercise("ex03_properties", "Write the properties of a bounded map", 12, taught=(
+                "timing properties in virtual time: record pulls, calls, plans in flight and receive times, "
+                "and check them against the contract so that each wrong map fails")),
+        ),
+        "available",
+    ),
     Core(
         4,
         "m08c04",

@@ -122,6 +122,23 @@ def neutral_impl(impl: Callable[..., Any]) -> tuple[Callable[..., Any], RunCount
     return implementation, counter
 
 
+def neutral_stream_impl(impl: Callable[..., Any]) -> tuple[Callable[..., Any], RunCounter]:
+    """A function-shaped stream operator (``impl(...) -> stream``, such as ``async_gen_bounded_map``)
+    behind a fresh, neutrally named function whose streams count their runs."""
+    counter = RunCounter()
+
+    def implementation(*args: Any, **kwargs: Any) -> Callable[[], Any]:
+        stream = impl(*args, **kwargs)
+
+        def run() -> Any:
+            counter.runs += 1
+            return stream()
+
+        return run
+
+    return implementation, counter
+
+
 class StreamImpl:
     """What a learner's stream property receives: four functions, nothing else to look at."""
 
@@ -345,6 +362,6 @@ class LearnerChecks:
 
 __all__ = [
     "Impl", "LearnerChecks", "LiftsImpl", "PropertyRun", "RunCounter", "StreamImpl", "learner_profile",
-    "neutral_impl", "neutral_lifts", "neutral_plans", "neutral_streams",
+    "neutral_impl", "neutral_lifts", "neutral_plans", "neutral_stream_impl", "neutral_streams",
     "run_property",
 ]

@@ -1,4 +1,4 @@
-"""The graded tests of Cores 4 and 5 are themselves tested, with Core 1's rigor and a little more.
+"""The graded tests of Cores 3, 4 and 5 are themselves tested, with Core 1's rigor and a little more.
 
 For each core: the solutions score 100%, the untouched stubs 0 on every graded
 test, every chaff loses points on the tests it names (at least three chaffs
@@ -22,9 +22,12 @@ from funcpipe_rag.grading import Report, grade
 from funcpipe_rag.grading.mutants import Edit, Spec, apply_edits, list_chaffs, load_chaff, write_chaff
 from funcpipe_rag.grading.rules import IMPORTS
 
-CORES = [c.slug for c in course.CORES if c.slug in ("m08c04", "m08c05") and c.status == "available"]
+CORES = [c.slug for c in course.CORES if c.slug in ("m08c03", "m08c04", "m08c05") and c.status == "available"]
 EXERCISES = [(c, e.slug) for c in CORES for e in course.core(c).exercises]
 ANSWER_IMPORTS = {
+    ("m08c03", "ex01_bounded_map"): "from funcpipe_rag import async_gen_bounded_map\n",
+    ("m08c03", "ex02_merge"): "from funcpipe_rag import async_gen_gather\n",
+    ("m08c03", "ex03_properties"): "from funcpipe_rag.testing import run_bounded\n",
     ("m08c04", "ex01_backoff"): "from funcpipe_rag import RetryPolicy\n",
     ("m08c04", "ex02_retry_loop"): "from funcpipe_rag import async_with_resilience\n",
     ("m08c04", "ex03_properties"): "from funcpipe_rag.testing import resilience_properties\n",
