@@ -59,6 +59,10 @@ that checks a law checks the same law the same way.
 * **Lifts** — :class:`LiftSet` (:data:`LIBRARY_LIFTS`), pure functions as
   data (``Scale``, ``FailOn``, ``RaiseOn``, ``Upto``), :func:`lift_properties`
   (:data:`LIFT_PROPERTIES`) and :data:`WRONG_LIFTS`.
+* **Adapters (Core 8)** — :class:`AdapterImpl` (:data:`LIBRARY_ADAPTERS`), :func:`adapter_properties`
+  (:data:`ADAPTER_PROPERTIES`: nothing until driven, the taxonomy, real equals fake, batches paired by
+  index, idempotent writes, Retry-After into the policy) and :data:`WRONG_ADAPTERS`, the broken
+  adapters they catch.
 * **Rate limits and fairness (Core 6)** — :class:`FairnessImpl`
   (:data:`LIBRARY_FAIRNESS`), recording sources on a schedule (:class:`Tenant`),
   :func:`fairness_properties` (:data:`FAIRNESS_PROPERTIES`: the envelope, exact
@@ -174,6 +178,17 @@ from funcpipe_rag.testing._wrong_resilience import (
 from funcpipe_rag.testing._wrong_streams import WRONG_STREAMS
 
 if TYPE_CHECKING:
+    from funcpipe_rag.testing._adapter_laws import (
+        ADAPTER_PROPERTIES,
+        EXCHANGE_STRATA,
+        LIBRARY_ADAPTERS,
+        AdapterImpl,
+        AdapterProperty,
+        Exchange,
+        adapter_counterexample,
+        adapter_properties,
+        path_of_exchange,
+    )
     from funcpipe_rag.testing._backpressure import (
         BOUNDED_PROPERTIES,
         CHUNK_PROPERTIES,
@@ -222,6 +237,7 @@ if TYPE_CHECKING:
         stream_law_properties,
     )
     from funcpipe_rag.testing._stream_strategies import item_lists, item_values, stream_fn_specs, stream_specs
+    from funcpipe_rag.testing._wrong_adapters import WRONG_ADAPTERS, WrongAdapter, naive_request_json
     from funcpipe_rag.testing._wrong_fairness import WRONG_FAIRNESS
 
 __getattr__ = on_first_use(__name__, {
@@ -230,6 +246,11 @@ __getattr__ = on_first_use(__name__, {
         "ChunkFacts", "ChunkScenario", "Job", "bounded_properties", "bounded_scenarios", "chunk_properties",
         "chunk_scenarios", "run_bounded", "run_chunked",
     ),
+    "_adapter_laws": (
+        "ADAPTER_PROPERTIES", "EXCHANGE_STRATA", "LIBRARY_ADAPTERS", "AdapterImpl", "AdapterProperty",
+        "Exchange", "adapter_counterexample", "adapter_properties", "path_of_exchange",
+    ),
+    "_wrong_adapters": ("WRONG_ADAPTERS", "WrongAdapter", "naive_request_json"),
     "_laws": ("LAW_SUBJECTS", "LawSubject", "bind_law_properties", "law_property"),
     "_paths": ("MIN_SHARE", "PathLog", "Strata", "measure"),
     "_profiles": ("REPRODUCIBLE", "reproducible", "use_profile"),
@@ -249,14 +270,17 @@ __getattr__ = on_first_use(__name__, {
 
 
 __all__ = [
+    "ADAPTER_PROPERTIES",
     "BOUNDED_PROPERTIES",
     "CANCELLED",
     "CHUNK_PROPERTIES",
     "CLOSURE",
     "COURSE_SLIPS",
+    "EXCHANGE_STRATA",
     "FAIRNESS_PROPERTIES",
     "LAW_SUBJECTS",
     "LIBRARY",
+    "LIBRARY_ADAPTERS",
     "LIBRARY_FAIRNESS",
     "LIBRARY_LIFTS",
     "LIBRARY_STREAMS",
@@ -270,12 +294,15 @@ __all__ = [
     "STREAM_INVARIANTS",
     "STREAM_LAWS",
     "WRONG",
+    "WRONG_ADAPTERS",
     "WRONG_BOUNDED",
     "WRONG_CHUNK",
     "WRONG_FAIRNESS",
     "WRONG_LIFTS",
     "WRONG_RESILIENCE",
     "WRONG_STREAMS",
+    "AdapterImpl",
+    "AdapterProperty",
     "Add",
     "Affine",
     "AndThen",
@@ -290,6 +317,7 @@ __all__ = [
     "ChunkScenario",
     "CountingSource",
     "EmbedCall",
+    "Exchange",
     "Fail",
     "FailIf",
     "FailOn",
@@ -349,9 +377,12 @@ __all__ = [
     "Upto",
     "VirtualTimeLoop",
     "Wrong",
+    "WrongAdapter",
     "WrongImpl",
     "WrongResilience",
     "WrongVariant",
+    "adapter_counterexample",
+    "adapter_properties",
     "bind_law_properties",
     "bounded_properties",
     "bounded_scenarios",
@@ -375,8 +406,10 @@ __all__ = [
     "make_fake_timeout_ctx",
     "make_test_resilience_env",
     "measure",
+    "naive_request_json",
     "outcome_code",
     "path_of",
+    "path_of_exchange",
     "plan_specs",
     "policies",
     "pure_fns",

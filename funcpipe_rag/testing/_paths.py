@@ -151,4 +151,49 @@ def measure(
     return log
 
 
-__all__ = ["MIN_SHARE", "PathLog", "Strata", "measure"]
+__all__ = ["MIN_SHARE", "PathLog", "Strata", "measure", "ready_tests", "smallest_failure"]
+
+
+def smallest_failure(
+    cases: Strata[T], check: Callable[[T], None], *, max_examples: int
+) -> tuple[T, str] | None:
+    """Run ``check`` over ``cases``: ``None`` when it never fails, else the smallest failing example
+    Hypothesis found and the first line of its ``AssertionError``."""
+    failing: list[tuple[T, str]] = []
+
+    def body(_path: str, example: T) -> None:
+        try:
+            check(example)
+        except AssertionError as exc:
+            text = str(exc).strip()
+            failing.append((example, text.splitlines()[0] if text else "failed"))
+            raise
+
+    try:
+        cases.run(
+            body, max_examples=max_examples, report_multiple_bugs=False,
+            suppress_health_check=list(HealthCheck),
+            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
+        )  # fmt: skip
+    except AssertionError:
+        return failing[-1]  # Hypothesis replays the smallest failing example last
+    return None
+
+
+def ready_tests(
+    names: Sequence[str], find: Callable[[str], tuple[Any, str] | None]
+) -> dict[str, Callable[[], None]]:
+    """One test per name, ready to call: it raises ``AssertionError`` naming the smallest failing
+    example when ``find(name)`` returns one."""
+
+    def make(name: str) -> Callable[[], None]:
+        def test() -> None:
+            found = find(name)
+            if found is not None:
+                example, what = found
+                raise AssertionError(f"{name}: {what}\n  on {example!r}")
+
+        test.__name__ = name.replace(" ", "_").replace("-", "_")
+        return test
+
+    return {name: make(name) for name in names}

@@ -20,12 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from hypothesis import HealthCheck, Phase
 from hypothesis import strategies as st
 
 from funcpipe_rag.domain.effects.async_.resilience import async_with_resilience
 from funcpipe_rag.result import Err, Ok
-from funcpipe_rag.testing._paths import Strata
+from funcpipe_rag.testing._paths import Strata, ready_tests, smallest_failure
 from funcpipe_rag.testing._resilience import (
     CANCELLED,
     BuildPolicy,
@@ -345,25 +344,10 @@ def resilience_counterexample(
 ) -> tuple[Scenario, str] | None:
     """Run ``prop`` for ``impl``: ``None`` when it holds, else the smallest failing scenario Hypothesis
     found and the first line of what went wrong."""
-    failing: list[tuple[Scenario, str]] = []
-
-    def body(_path: str, scenario: Scenario) -> None:
-        try:
-            prop.check(scenario, run_scenario(scenario, impl, build))
-        except AssertionError as exc:
-            text = str(exc).strip()
-            failing.append((scenario, text.splitlines()[0] if text else "failed"))
-            raise
-
-    try:
-        prop.cases.run(
-            body, max_examples=max_examples, report_multiple_bugs=False,
-            suppress_health_check=list(HealthCheck),
-            phases=(Phase.explicit, Phase.reuse, Phase.generate, Phase.shrink),
-        )
-    except AssertionError:
-        return failing[-1]  # Hypothesis replays the smallest failing example last
-    return None
+    return smallest_failure(
+        prop.cases, lambda scenario: prop.check(scenario, run_scenario(scenario, impl, build)),
+        max_examples=max_examples,
+    )  # fmt: skip
 
 
 def resilience_properties(
@@ -375,17 +359,10 @@ def resilience_properties(
     """Every property for ``impl``, each a test ready to call: it raises ``AssertionError`` naming the
     smallest failing scenario when the property does not hold."""
 
-    def make(prop: ResilienceProperty) -> Callable[[], None]:
-        def test() -> None:
-            found = resilience_counterexample(prop, impl, build, max_examples=max_examples)
-            if found is not None:
-                scenario, what = found
-                raise AssertionError(f"{prop.name}: {what}\n  on {scenario!r}")
+    def find(name: str) -> tuple[Scenario, str] | None:
+        return resilience_counterexample(resilience_property(name), impl, build, max_examples=max_examples)
 
-        test.__name__ = prop.name.replace(" ", "_").replace("-", "_")
-        return test
-
-    return {p.name: make(p) for p in RESILIENCE_PROPERTIES}
+    return ready_tests([p.name for p in RESILIENCE_PROPERTIES], find)
 
 
 __all__ = [

@@ -74,6 +74,10 @@ TESTING_API = {
     "chunk_scenarios",
     "run_bounded", "run_chunked", "WRONG_BOUNDED", "WRONG_CHUNK", "WrongVariant", "handmade_bounded",
     "handmade_chunk",
+    # adapters (Core 8)
+    "ADAPTER_PROPERTIES", "AdapterImpl", "AdapterProperty", "EXCHANGE_STRATA", "Exchange", "LIBRARY_ADAPTERS",
+    "WRONG_ADAPTERS", "WrongAdapter", "adapter_counterexample", "adapter_properties", "naive_request_json",
+    "path_of_exchange",
 }  # fmt: skip
 
 

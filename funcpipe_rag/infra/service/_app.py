@@ -192,7 +192,8 @@ def create_app(
     app = Starlette(
         routes=[
             Route("/health", health, methods=["GET"]),
-            Route("/users/{user_id}", counted, methods=["GET"]),
+            # ":path": the server decodes %2F before routing, so an id such as "a/b" arrives with its slash.
+            Route("/users/{user_id:path}", counted, methods=["GET"]),
             Route("/embed", counted, methods=["POST"]),
         ]
     )
