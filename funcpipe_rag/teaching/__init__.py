@@ -20,7 +20,8 @@
   :func:`plot_delays`: the Core 4 and 5 lessons;
 * backpressure (Core 3): :func:`fan_out` and :func:`plot_fan_out` (tasks and
   memory of a fan-out against its size), :func:`timeline` and
-  :func:`plot_timeline` (who is in flight when, in virtual time).
+  :func:`plot_timeline` (who is in flight when, in virtual time);
+* :class:`LostAnswer` and :func:`append_visit`: the duplicate write of Core 8.
 
 Shell-side teaching support (it drives plans and draws); nothing in the
 library depends on it. Each topic is a module of its own, so later cores add
@@ -30,6 +31,7 @@ theirs beside these.
 from typing import TYPE_CHECKING
 
 from funcpipe_rag._lazy import on_first_use
+from funcpipe_rag.teaching._adapters import LostAnswer, append_visit
 from funcpipe_rag.teaching._backpressure import (
     FanOut,
     Span,
@@ -89,10 +91,12 @@ __all__ = [
     "Counted",
     "FanOut",
     "Footprint",
+    "LostAnswer",
     "PropertyReport",
     "SeparateClock",
     "SeparateSleeper",
     "Span",
+    "append_visit",
     "check_property",
     "closure_bind",
     "closure_lift",
