@@ -188,7 +188,31 @@ CORES: tuple[Core, ...] = (
         ),
         "available",
     ),
-    _planned(8, "Async adapters for real services", "httpx and aiosqlite adapters, the error taxonomy"),
+    Core(
+        8,
+        "m08c08",
+        "Async adapters for real services",
+        "httpx and aiosqlite adapters behind capability protocols, the closed taxonomy, idempotent writes",
+        "notebooks/m08c08_adapters.ipynb",
+        (
+            Exercise("ex01_taxonomy", "Every outcome in the taxonomy", 10, taught=(
+                "an adapter's one job done fully: every status, timeout and transport error of a request "
+                "becomes Ok or an Err from the closed taxonomy, with Retry-After kept as data")),
+            Exercise("ex02_batch_embedder", "A batch embedder that checks its answers", 11, taught=(
+                "a batch in one request whose answer is checked before it is trusted: paired by index, "
+                "counted, of the right model, numbers only, the request's errors passed on unchanged")),
+            Exercise("ex03_properties", "Write the properties of a batch embedder", 6, taught=(
+                "properties of an adapter that fail on wrong ones: a fake service in process, batches with "
+                "repeats in any order, answers of the wrong size, and requests counted before awaiting")),
+        ),
+        "available",
+        demos=(
+            "funcpipe serve --failure-rate 0.3 --seed 7",
+            "funcpipe demo user 1",
+            "funcpipe demo rag --limit 60 --failure-rate 0.2 --seed 5 --retry 6 --timeout-ms 300",
+            "funcpipe grade --watch m08c08/ex01",
+        ),
+    ),
     _planned(9, "Size- and time-based batching of streams", "`ChunkPolicy`, `async_gen_chunk`"),
     _planned(10, "Law-like properties of whole async pipelines", "idempotence, at-most-once, cancellation"),
 )

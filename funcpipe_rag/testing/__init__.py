@@ -181,13 +181,18 @@ if TYPE_CHECKING:
     from funcpipe_rag.testing._adapter_laws import (
         ADAPTER_PROPERTIES,
         EXCHANGE_STRATA,
-        LIBRARY_ADAPTERS,
-        AdapterImpl,
         AdapterProperty,
-        Exchange,
         adapter_counterexample,
         adapter_properties,
         path_of_exchange,
+    )
+    from funcpipe_rag.testing._adapters import (
+        ERROR_KINDS,
+        LIBRARY_ADAPTERS,
+        AdapterImpl,
+        Exchange,
+        PlainEmbedder,
+        transport_error,
     )
     from funcpipe_rag.testing._backpressure import (
         BOUNDED_PROPERTIES,
@@ -247,8 +252,11 @@ __getattr__ = on_first_use(__name__, {
         "chunk_scenarios", "run_bounded", "run_chunked",
     ),
     "_adapter_laws": (
-        "ADAPTER_PROPERTIES", "EXCHANGE_STRATA", "LIBRARY_ADAPTERS", "AdapterImpl", "AdapterProperty",
-        "Exchange", "adapter_counterexample", "adapter_properties", "path_of_exchange",
+        "ADAPTER_PROPERTIES", "EXCHANGE_STRATA", "AdapterProperty", "adapter_counterexample",
+        "adapter_properties", "path_of_exchange",
+    ),
+    "_adapters": (
+        "ERROR_KINDS", "LIBRARY_ADAPTERS", "AdapterImpl", "Exchange", "PlainEmbedder", "transport_error",
     ),
     "_wrong_adapters": ("WRONG_ADAPTERS", "WrongAdapter", "naive_request_json"),
     "_laws": ("LAW_SUBJECTS", "LawSubject", "bind_law_properties", "law_property"),
@@ -276,6 +284,7 @@ __all__ = [
     "CHUNK_PROPERTIES",
     "CLOSURE",
     "COURSE_SLIPS",
+    "ERROR_KINDS",
     "EXCHANGE_STRATA",
     "FAIRNESS_PROPERTIES",
     "LAW_SUBJECTS",
@@ -345,6 +354,7 @@ __all__ = [
     "Mapped",
     "Mul",
     "PathLog",
+    "PlainEmbedder",
     "PlanAlgebra",
     "PlanSpec",
     "PolicySpec",
@@ -430,6 +440,7 @@ __all__ = [
     "stream_law_properties",
     "stream_specs",
     "succeed",
+    "transport_error",
     "use_profile",
     "value_or_code",
     "with_parts",

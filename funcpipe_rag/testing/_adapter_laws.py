@@ -19,11 +19,11 @@ from __future__ import annotations
 import asyncio
 import json
 import random
-from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Sequence
+from collections.abc import AsyncIterator, Callable, Coroutine
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 import aiosqlite
 import httpx
@@ -32,69 +32,26 @@ from hypothesis import strategies as st
 from funcpipe_rag.domain.effects.async_.plan import async_lift
 from funcpipe_rag.domain.effects.async_.resilience import ResilienceEnv, RetryPolicy, async_with_resilience
 from funcpipe_rag.domain.errors import RETRY_AFTER_MS, ErrorCode
-from funcpipe_rag.domain.ports import EmbeddingCap, HttpClientCap, JsonObject, Vector
+from funcpipe_rag.domain.ports import JsonObject
 from funcpipe_rag.domain.user import async_user_pipeline, user_url
 from funcpipe_rag.domain.user_model import UserProfile
-from funcpipe_rag.infra.adapters.embedding_client import HttpEmbedder
-from funcpipe_rag.infra.adapters.http import HttpJsonClient, request_json
-from funcpipe_rag.infra.adapters.sqlite import SqliteStore
 from funcpipe_rag.infra.runtime import perform_async, run_sync
-from funcpipe_rag.infra.service import create_app, model_name
+from funcpipe_rag.infra.service import create_app
 from funcpipe_rag.rag.embedding import DEFAULT_DIM, hash_embed
 from funcpipe_rag.rag.types import ChunkText, EmbeddedChunk, Embedding
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
-from funcpipe_rag.testing._fakes import FakeDb, FakeEmbedder, FakeHttp
+from funcpipe_rag.testing._adapters import (
+    BASE,
+    EXPECTED_FOR_STATUS,
+    LIBRARY_ADAPTERS,
+    MODEL,
+    TRANSPORT_ERRORS,
+    AdapterImpl,
+    Exchange,
+    _error,
+)
+from funcpipe_rag.testing._fakes import FakeDb, FakeHttp
 from funcpipe_rag.testing._paths import Strata, ready_tests, smallest_failure
-
-MODEL = model_name(DEFAULT_DIM)
-BASE = "http://service.test"
-
-
-class RequestJson(Protocol):
-    """Send one request through ``client``; the JSON object answered, or a taxonomy ``Err``."""
-
-    def __call__(
-        self, client: httpx.AsyncClient, method: str, url: str, *, body: Any = None
-    ) -> Awaitable[Result[JsonObject, ErrInfo]]: ...
-
-
-class BatchEmbedding(Protocol):
-    """An ``EmbeddingCap`` that also embeds many texts in one request."""
-
-    @property
-    def model_name(self) -> str: ...
-
-    def embed(self, text: str) -> Awaitable[Result[Vector, ErrInfo]]: ...
-
-    def embed_batch(self, texts: Sequence[str]) -> Awaitable[Result[list[Vector], ErrInfo]]: ...
-
-
-class Store(Protocol):
-    """The SQLite adapter's methods the properties call."""
-
-    async def save_user(self, user: UserProfile) -> Result[None, ErrInfo]: ...
-
-    async def all_users(self) -> Result[list[UserProfile], ErrInfo]: ...
-
-    async def upsert_chunks(self, chunks: Sequence[EmbeddedChunk]) -> Result[int, ErrInfo]: ...
-
-    async def all_chunks(self) -> Result[list[EmbeddedChunk], ErrInfo]: ...
-
-
-@dataclass(frozen=True)
-class AdapterImpl:
-    """One implementation of Core 8's adapters: what every property is run against."""
-
-    request_json: RequestJson = request_json
-    http: Callable[[httpx.AsyncClient], HttpClientCap] = HttpJsonClient
-    embedder: Callable[[httpx.AsyncClient, str], BatchEmbedding] = HttpEmbedder
-    store: Callable[[aiosqlite.Connection], Store] = SqliteStore
-    fake_embedder: Callable[[int], EmbeddingCap] = FakeEmbedder
-
-
-LIBRARY_ADAPTERS = AdapterImpl()
-"""The library's adapters (``HttpJsonClient``, ``HttpEmbedder``, ``SqliteStore``, ``request_json``)."""
-
 
 # ---- generated inputs ----------------------------------------------------------------------
 
@@ -121,69 +78,9 @@ CHUNKS = st.builds(
 )
 
 
-class UnheardOf(httpx.HTTPError):
-    """An error of the HTTP library that no mapping names: it must still land in the taxonomy."""
-
-
-_REQUEST = httpx.Request("GET", f"{BASE}/x")
-TRANSPORT_ERRORS: dict[type[Exception], str] = {
-    httpx.ConnectTimeout: "TIMEOUT", httpx.ReadTimeout: "TIMEOUT", httpx.WriteTimeout: "TIMEOUT",
-    httpx.PoolTimeout: "TIMEOUT",
-    httpx.ConnectError: "NETWORK", httpx.ReadError: "NETWORK", httpx.WriteError: "NETWORK",
-    httpx.RemoteProtocolError: "NETWORK", httpx.ProxyError: "NETWORK", ConnectionResetError: "NETWORK",
-    httpx.TooManyRedirects: "SERVICE", httpx.DecodingError: "SERVICE", UnheardOf: "SERVICE",
-}  # fmt: skip
-"""Exceptions a transport raises, by the code each must map to (written out, not derived)."""
-
-
-def _error(kind: type[Exception], message: str) -> Exception:
-    if issubclass(kind, httpx.RequestError):
-        return kind(message, request=_REQUEST)
-    return kind(message)
-
-
 def _errors(code: str) -> st.SearchStrategy[Exchange]:
     kinds = sorted((k for k, c in TRANSPORT_ERRORS.items() if c == code), key=lambda k: k.__name__)
     return st.builds(_error, st.sampled_from(kinds), st.text(max_size=8)).map(lambda e: Exchange(raises=e))
-
-
-EXPECTED_FOR_STATUS = {401: "AUTH", 403: "AUTH", 404: "NOT_FOUND", 408: "TIMEOUT", 429: "RATE_LIMIT",
-                       502: "TRANSIENT", 503: "TRANSIENT", 504: "TRANSIENT"}  # fmt: skip
-"""Every status not listed here, from 400 to 599, is SERVICE."""
-
-
-@dataclass(frozen=True)
-class Exchange:
-    """One generated outcome of a request: an answer (status, body, ``Retry-After``) or a raised error."""
-
-    status: int = 200
-    body: str = "{}"
-    retry_after: str | None = None
-    raises: Exception | None = None
-
-    def respond(self, request: httpx.Request) -> httpx.Response:
-        if self.raises is not None:
-            raise self.raises
-        headers = {} if self.retry_after is None else {"Retry-After": self.retry_after}
-        return httpx.Response(self.status, text=self.body, headers=headers)
-
-    def expected(self) -> str:
-        """``OK`` or the code this outcome must map to, from the tables above."""
-        if self.raises is not None:
-            return TRANSPORT_ERRORS[type(self.raises)]
-        if self.status >= 400:
-            return EXPECTED_FOR_STATUS.get(self.status, "SERVICE")
-        try:
-            parsed = json.loads(self.body)
-        except ValueError:
-            return "SERVICE"
-        return "OK" if isinstance(parsed, dict) else "SERVICE"
-
-    def wait_ms(self) -> float | None:
-        """The ``Retry-After`` the error must keep, in milliseconds (only seconds are generated)."""
-        if self.expected() in ("RATE_LIMIT", "TRANSIENT") and self.retry_after is not None:
-            return int(self.retry_after) * 1000.0
-        return None
 
 
 _BODIES = st.one_of(
@@ -518,10 +415,7 @@ def adapter_properties(
 __all__ = [
     "ADAPTER_PROPERTIES",
     "EXCHANGE_STRATA",
-    "LIBRARY_ADAPTERS",
-    "AdapterImpl",
     "AdapterProperty",
-    "Exchange",
     "adapter_counterexample",
     "adapter_properties",
     "path_of_exchange",

@@ -26,7 +26,7 @@ from funcpipe_rag.infra.adapters.http import request_json
 from funcpipe_rag.infra.adapters.sqlite import SqliteStore
 from funcpipe_rag.rag.types import EmbeddedChunk
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
-from funcpipe_rag.testing._adapter_laws import LIBRARY_ADAPTERS, AdapterImpl
+from funcpipe_rag.testing._adapters import LIBRARY_ADAPTERS, AdapterImpl
 from funcpipe_rag.testing._fakes import FakeEmbedder
 
 

@@ -77,7 +77,7 @@ TESTING_API = {
     # adapters (Core 8)
     "ADAPTER_PROPERTIES", "AdapterImpl", "AdapterProperty", "EXCHANGE_STRATA", "Exchange", "LIBRARY_ADAPTERS",
     "WRONG_ADAPTERS", "WrongAdapter", "adapter_counterexample", "adapter_properties", "naive_request_json",
-    "path_of_exchange",
+    "path_of_exchange", "ERROR_KINDS", "PlainEmbedder", "transport_error",
 }  # fmt: skip
 
 
