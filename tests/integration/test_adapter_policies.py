@@ -18,12 +18,10 @@ import pytest
 
 from funcpipe_rag import (
     EmbeddingCap,
-    ErrInfo,
     HttpClientCap,
     Ok,
     RateLimitPolicy,
     ResilienceEnv,
-    Result,
     RetryPolicy,
     TimeoutPolicy,
     TokenGate,
@@ -43,6 +41,7 @@ from funcpipe_rag.infra.adapters.policies import (
 )
 from funcpipe_rag.infra.adapters.sqlite import SqliteStore
 from funcpipe_rag.infra.service import model_name
+from funcpipe_rag.teaching import LostAnswer, append_visit
 
 from .conftest import Service, start
 
@@ -144,33 +143,11 @@ RETRY_ONCE = RetryPolicy(max_attempts=2, backoff_base_ms=0, max_backoff_ms=0, ji
 DEADLINE = TimeoutPolicy(timeout_ms=1_000)
 
 
-class LostAnswer:
-    """Runs a write to the end (it commits), then never answers: the client times out after the commit."""
-
-    def __init__(self) -> None:
-        self.attempts = 0
-
-    async def write(self, commit: object) -> Result[None, ErrInfo]:
-        self.attempts += 1
-        done = await commit  # type: ignore[misc]
-        if self.attempts == 1:
-            await asyncio.get_running_loop().create_future()  # the answer is lost on the way back
-        return done  # type: ignore[no-any-return]
-
-
-async def _append_visit(conn: aiosqlite.Connection, user: UserProfile) -> Result[None, ErrInfo]:
-    """The naive write: a plain INSERT of a new row, with no key that a repeat would collide with."""
-    await conn.execute("CREATE TABLE IF NOT EXISTS saved (user_id TEXT, name TEXT)")
-    await conn.execute("INSERT INTO saved (user_id, name) VALUES (?, ?)", (user.id, user.name))
-    await conn.commit()
-    return Ok(None)
-
-
 @pytest.mark.slow
 async def test_a_retried_insert_after_a_lost_answer_writes_twice(tmp_path: Path) -> None:
     async with aiosqlite.connect(tmp_path / "naive.sqlite3") as conn:
         lost = LostAnswer()
-        plan = async_with_resilience(lambda: lost.write(_append_visit(conn, ADA)), RETRY_ONCE, DEADLINE)
+        plan = async_with_resilience(lambda: lost.write(append_visit(conn, ADA)), RETRY_ONCE, DEADLINE)
         result = await perform_async(plan)
         rows = await (await conn.execute("SELECT COUNT(*) FROM saved")).fetchone()
     assert isinstance(result, Ok) and lost.attempts == 2
