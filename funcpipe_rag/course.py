@@ -107,6 +107,10 @@ CORES: tuple[Core, ...] = (
                 "Err passing through, and pulls counted to see laziness")),
         ),
         "available",
+        demos=(
+            "funcpipe demo rag --limit 40 --failure-rate 0.2",
+            "funcpipe grade --watch m08c02/ex01",
+        ),
     ),
     Core(
         3,
@@ -146,6 +150,11 @@ CORES: tuple[Core, ...] = (
                 "allows, and check every wait on a clock and a random source you control")),
         ),
         "available",
+        demos=(
+            "funcpipe demo rag --limit 120 --failure-rate 0.2",
+            "funcpipe demo rag --limit 120 --failure-rate 0.2 --retry 3 --timeout-ms 500",
+            "funcpipe grade --watch m08c04/ex01",
+        ),
     ),
     Core(
         5,
@@ -167,6 +176,10 @@ CORES: tuple[Core, ...] = (
             ),
         ),
         "available",
+        demos=(
+            "funcpipe demo rag --limit 120 --failure-rate 0.2 --retry 3 --timeout-ms 500",
+            "funcpipe grade --watch m08c05/ex02",
+        ),
     ),
     _planned(6, "Rate limiting and fairness", "`RateLimitPolicy`, `FairnessPolicy`, fair merges"),
     Core(
@@ -187,6 +200,10 @@ CORES: tuple[Core, ...] = (
                 "exception becomes Err, building runs nothing, streams keep their order")),
         ),
         "available",
+        demos=(
+            "funcpipe check-isolation",
+            "funcpipe grade --watch m08c07/ex02",
+        ),
     ),
     Core(
         8,
