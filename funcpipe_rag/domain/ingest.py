@@ -31,11 +31,10 @@ from funcpipe_rag.domain.effects.async_ import (
     async_gather,
     async_lift,
     async_map,
-    async_with_resilience,
     settle,
 )
 from funcpipe_rag.domain.ports import ChunkStoreCap, EmbeddingCap
-from funcpipe_rag.domain.rag_async import embed_chunk
+from funcpipe_rag.domain.rag_async import embed_chunk, with_policies
 from funcpipe_rag.rag import ChunkWithoutEmbedding, EmbeddedChunk, structural_dedup_chunks
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
@@ -126,20 +125,30 @@ def ingest_chunks(
     """
     frozen = tuple(chunks)
 
-    def embed(chunk: ChunkWithoutEmbedding) -> AsyncPlan[EmbeddedChunk]:
-        plan = embed_chunk(chunk, embedder)
-        if retry is None and timeout is None:
-            return plan
-        return async_with_resilience(plan, retry or RetryPolicy(1), timeout, env)
+    embed_all = async_gather(
+        [settle(with_policies(embed_chunk(c, embedder), retry, timeout, env)) for c in frozen],
+        concurrency=concurrency,
+    )
+    return async_bind(embed_all, lambda outcomes: store_outcomes(frozen, outcomes, store))
 
-    embed_all = async_gather([settle(embed(c)) for c in frozen], concurrency=concurrency)
 
-    def write(outcomes: list[Result[EmbeddedChunk, ErrInfo]]) -> AsyncPlan[IngestReport]:
-        embedded = [out.value for out in outcomes if isinstance(out, Ok)]
-        kept = structural_dedup_chunks(embedded)
-        return async_map(
-            settle(async_lift(lambda: store.upsert_chunks(kept))),
-            lambda written: _report(frozen, outcomes, kept, written),
-        )
+def store_outcomes(
+    chunks: Sequence[ChunkWithoutEmbedding],
+    outcomes: Sequence[Result[EmbeddedChunk, ErrInfo]],
+    store: ChunkStoreCap,
+) -> AsyncPlan[IngestReport]:
+    """Describe deduplicating the embedded ``outcomes`` and upserting them in one call; report every chunk.
 
-    return async_bind(embed_all, write)
+    ``outcomes[i]`` is what embedding ``chunks[i]`` gave (however it was
+    embedded: one call per chunk, or in batches). The plan always finishes
+    with ``Ok(IngestReport)``, as :func:`ingest_chunks` describes; a
+    ``ValueError`` says so if the two lists differ in length (a bug).
+    """
+    if len(chunks) != len(outcomes):
+        raise ValueError(f"{len(outcomes)} outcomes for {len(chunks)} chunks: give one outcome per chunk")
+    frozen, settled = tuple(chunks), list(outcomes)
+    kept = structural_dedup_chunks([out.value for out in settled if isinstance(out, Ok)])
+    return async_map(
+        settle(async_lift(lambda: store.upsert_chunks(kept))),
+        lambda written: _report(frozen, settled, kept, written),
+    )

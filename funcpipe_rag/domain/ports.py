@@ -41,6 +41,16 @@ class EmbeddingCap(Protocol):
     async def embed(self, text: str) -> Result[Vector, ErrInfo]: ...
 
 
+class BatchEmbeddingCap(EmbeddingCap, Protocol):
+    """An embedder that also takes many texts in one call (one request for a whole batch).
+
+    ``embed_batch(texts)`` returns one vector per text, in order, or one
+    ``Err`` for the whole call: a batch succeeds or fails as a unit.
+    """
+
+    async def embed_batch(self, texts: Sequence[str]) -> Result[list[Vector], ErrInfo]: ...
+
+
 class ChunkStoreCap(Protocol):
     """Persist embedded chunks, keyed by a stable content-derived id.
 

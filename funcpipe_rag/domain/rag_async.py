@@ -3,8 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import TypeVar
 
-from funcpipe_rag.domain.effects.async_ import async_gather
+from funcpipe_rag.domain.effects.async_ import (
+    ResilienceEnv,
+    RetryPolicy,
+    TimeoutPolicy,
+    async_gather,
+    async_with_resilience,
+)
 from funcpipe_rag.domain.effects.async_.plan import AsyncPlan, async_bind, async_lift, async_map, async_pure
 from funcpipe_rag.domain.ports import EmbeddingCap
 from funcpipe_rag.rag import (
@@ -16,6 +23,20 @@ from funcpipe_rag.rag import (
     gen_clean_and_chunk,
     structural_dedup_chunks,
 )
+
+T = TypeVar("T")
+
+
+def with_policies(
+    plan: AsyncPlan[T],
+    retry: RetryPolicy | None = None,
+    timeout: TimeoutPolicy | None = None,
+    env: ResilienceEnv | None = None,
+) -> AsyncPlan[T]:
+    """``plan`` itself when no policy is given, else ``plan`` retried and/or timed out per attempt."""
+    if retry is None and timeout is None:
+        return plan
+    return async_with_resilience(plan, retry or RetryPolicy(1), timeout, env)
 
 
 def embed_chunk(chunk: ChunkWithoutEmbedding, embedder: EmbeddingCap) -> AsyncPlan[EmbeddedChunk]:

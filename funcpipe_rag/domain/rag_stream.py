@@ -6,6 +6,12 @@ as soon as it exists, read a document only when its first chunk is needed,
 and hold one document's chunks at a time — whatever the size of the corpus.
 Stop early and nothing further is read or embedded.
 
+:func:`embed_batched_stream` (Core 9) embeds the same chunks in batches
+instead: :func:`~funcpipe_rag.async_gen_chunk` groups them by size and age
+(a batch never waits longer than ``max_delay_ms`` for company, even while
+the chunk source is slow), and each batch is one ``embed_batch`` call, so a
+corpus of *n* chunks costs about ``n / max_units`` requests instead of *n*.
+
 Cleaning and chunking are the pure RAG core (:mod:`funcpipe_rag.rag`), used
 unchanged; embedding is one ``AsyncPlan`` per chunk
 (:func:`~funcpipe_rag.domain.rag_async.embed_chunk`). An ``Err`` from the
@@ -16,16 +22,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 
+from funcpipe_rag.domain.effects.async_.concurrency import BackpressurePolicy, async_gen_bounded_map
+from funcpipe_rag.domain.effects.async_.plan import AsyncPlan, async_lift, async_map, settle
+from funcpipe_rag.domain.effects.async_.resilience import RetryPolicy, TimeoutPolicy
 from funcpipe_rag.domain.effects.async_.stream import (
     AsyncGen,
+    ChunkPolicy,
     async_gen_and_then,
+    async_gen_chunk,
     async_gen_from_iter,
     async_gen_from_list,
     async_gen_map_action,
+    lift_async_item,
 )
-from funcpipe_rag.domain.ports import EmbeddingCap
-from funcpipe_rag.domain.rag_async import embed_chunk
+from funcpipe_rag.domain.ports import BatchEmbeddingCap, EmbeddingCap, Vector
+from funcpipe_rag.domain.rag_async import embed_chunk, with_policies
 from funcpipe_rag.rag import ChunkWithoutEmbedding, EmbeddedChunk, RagEnv, RawDoc, chunk_doc, clean_doc
+from funcpipe_rag.rag.types import Embedding
+from funcpipe_rag.result import Err, ErrInfo, Ok, Result
 
 Docs = Sequence[RawDoc] | Callable[[], Iterable[RawDoc]]
 """Documents to stream: a sequence, or a function returning a fresh iterable per run (a file, a query)."""
@@ -55,3 +69,72 @@ def embed_stream(chunks: AsyncGen[ChunkWithoutEmbedding], embedder: EmbeddingCap
 def async_rag_stream(docs: Docs, env: RagEnv, embedder: EmbeddingCap) -> AsyncGen[EmbeddedChunk]:
     """Describe streaming ingestion: documents → chunks → embedded chunks. Building it reads nothing."""
     return embed_stream(chunk_stream(doc_stream(docs), env), embedder)
+
+
+Outcomes = list[Result[EmbeddedChunk, ErrInfo]]
+
+
+def embed_batch(
+    batch: Sequence[ChunkWithoutEmbedding],
+    embedder: BatchEmbeddingCap,
+    retry: RetryPolicy | None = None,
+    timeout: TimeoutPolicy | None = None,
+) -> AsyncPlan[Outcomes]:
+    """Describe embedding ``batch`` in one ``embed_batch`` call: one outcome per chunk, in order.
+
+    The plan always succeeds: when the call fails (after ``retry``'s attempts,
+    each bounded by ``timeout``, if given), every chunk of the batch gets its
+    ``Err`` — a batch is sent, and fails, as a unit.
+    """
+    chunks = tuple(batch)
+    texts = [c.text.content for c in chunks]
+
+    def attach(answer: Result[list[Vector], ErrInfo]) -> Outcomes:
+        if isinstance(answer, Err):
+            return [answer] * len(chunks)
+        model = embedder.model_name
+        pairs = zip(chunks, answer.value, strict=True)
+        return [Ok(c.with_embedding(Embedding(tuple(v), model))) for c, v in pairs]
+
+    request = with_policies(async_lift(lambda: embedder.embed_batch(texts)), retry, timeout)
+    return async_map(settle(request), attach)
+
+
+async def _as_is(item: Result[EmbeddedChunk, ErrInfo]) -> Result[EmbeddedChunk, ErrInfo]:
+    return item
+
+
+_one_item = lift_async_item(_as_is)
+
+
+def _items(outcomes: Outcomes) -> AsyncGen[EmbeddedChunk]:
+    """The outcomes of one batch as stream items, ``Err`` ones included, in order."""
+    return async_gen_and_then(async_gen_from_list(outcomes), _one_item)
+
+
+def embed_batched_stream(
+    chunks: AsyncGen[ChunkWithoutEmbedding],
+    embedder: BatchEmbeddingCap,
+    policy: ChunkPolicy[ChunkWithoutEmbedding],
+    concurrency: int = 1,
+    *,
+    retry: RetryPolicy | None = None,
+    timeout: TimeoutPolicy | None = None,
+) -> AsyncGen[EmbeddedChunk]:
+    """Each chunk with its embedding, in order, embedded in batches: one request per batch.
+
+    ``policy`` decides the batches (:func:`~funcpipe_rag.async_gen_chunk`:
+    at most ``max_units`` units, at most ``max_delay_ms`` old);
+    ``concurrency`` batches are embedded at once (ordered
+    :func:`~funcpipe_rag.async_gen_bounded_map`). Every chunk comes out
+    exactly once, in its place: embedded, or as the ``Err`` of its batch's
+    request. ``Err`` items of ``chunks`` pass through in their place.
+    ``retry`` and ``timeout`` apply to each batch's request.
+    """
+    batches = async_gen_chunk(chunks, policy)
+    embedded = async_gen_bounded_map(
+        batches,
+        lambda batch: embed_batch(batch, embedder, retry, timeout),
+        BackpressurePolicy(concurrency, ordered=True),
+    )
+    return async_gen_and_then(embedded, _items)

@@ -76,6 +76,8 @@ def _demo_rag(args: argparse.Namespace) -> int:
         progress=args.progress,
         retry=args.retry,
         timeout_ms=args.timeout_ms,
+        batch_units=args.batch_units,
+        batch_delay_ms=args.batch_delay_ms,
     )
     try:
         return run_rag_demo(opts, sys.stdout, sys.stderr).exit_code
@@ -124,6 +126,10 @@ def register(sub: Any) -> None:
                      help="retry a failed embedding up to N times (backoff, jitter, Retry-After honoured)")
     rag.add_argument("--timeout-ms", type=positive, default=None, metavar="T",
                      help="cancel an embedding attempt after T ms; it counts as TIMEOUT (and may be retried)")
+    rag.add_argument("--batch-units", type=positive_int, default=None, metavar="N",
+                     help="embed in batches of at most N chunks per /embed request (default: one per chunk)")
+    rag.add_argument("--batch-delay-ms", type=non_negative, default=50.0, metavar="M",
+                     help="with --batch-units: a batch waits at most M ms for more chunks (default 50)")
     rag.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show the progress bar (default: only on a terminal)")
     rag.set_defaults(run=_demo_rag)

@@ -93,7 +93,7 @@ class EmbedCall:
 
 @dataclass
 class FakeEmbedder:
-    """An ``EmbeddingCap`` giving deterministic feature-hashing vectors.
+    """An ``EmbeddingCap`` (and ``BatchEmbeddingCap``) giving deterministic feature-hashing vectors.
 
     ``latency`` seconds are spent in ``sleep`` per call (``asyncio.sleep`` by
     default; under :func:`funcpipe_rag.testing.run_virtual`
@@ -110,6 +110,7 @@ class FakeEmbedder:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     log: list[str] | None = None
     calls: list[str] = field(default_factory=list)
+    batches: list[tuple[str, ...]] = field(default_factory=list)
     timeline: list[EmbedCall] = field(default_factory=list)
     probe: InFlight = field(default_factory=InFlight)
 
@@ -131,15 +132,30 @@ class FakeEmbedder:
         self.calls.append(text)
         if self.log is not None:
             self.log.append(f"embedder.embed({text[:24]!r})")
+        await self._wait(text)
+        if text in self.fail_on:
+            return Err(ErrInfo(self.fail_code, "embedding failed", path=("embed", text[:40])))
+        return Ok(hash_embed(text, self.dim))
+
+    async def embed_batch(self, texts: Sequence[str]) -> Result[list[Vector], ErrInfo]:
+        """Many texts in one call: one ``latency``, one entry in ``batches``; ``fail_on`` fails it all."""
+        batch = tuple(texts)
+        self.batches.append(batch)
+        if self.log is not None:
+            self.log.append(f"embedder.embed_batch({len(batch)} texts)")
+        await self._wait(batch[0] if batch else "")
+        failing = next((t for t in batch if t in self.fail_on), None)
+        if failing is not None:
+            return Err(ErrInfo(self.fail_code, "embedding failed", path=("embed_batch", failing[:40])))
+        return Ok([hash_embed(t, self.dim) for t in batch])
+
+    async def _wait(self, label: str) -> None:
         loop = asyncio.get_running_loop()
         started = loop.time()
         with self.probe:
             if self.latency > 0:
                 await self.sleep(self.latency)
-        self.timeline.append(EmbedCall(text, started, loop.time()))
-        if text in self.fail_on:
-            return Err(ErrInfo(self.fail_code, "embedding failed", path=("embed", text[:40])))
-        return Ok(hash_embed(text, self.dim))
+        self.timeline.append(EmbedCall(label, started, loop.time()))
 
 
 class FakeChunkStore:

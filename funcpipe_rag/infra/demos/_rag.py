@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal, TextIO, TypeAlias
@@ -14,16 +14,18 @@ import httpx
 from tqdm import tqdm
 
 from funcpipe_rag.domain.chunk_ids import chunk_label
-from funcpipe_rag.domain.effects.async_ import RetryPolicy, TimeoutPolicy, async_with_resilience
-from funcpipe_rag.domain.ingest import IngestReport, ingest_chunks
-from funcpipe_rag.domain.ports import EmbeddingCap, Vector
+from funcpipe_rag.domain.effects.async_ import ChunkPolicy, RetryPolicy, TimeoutPolicy, async_with_resilience
+from funcpipe_rag.domain.effects.async_.stream import async_gen_from_list
+from funcpipe_rag.domain.ingest import IngestReport, ingest_chunks, store_outcomes
+from funcpipe_rag.domain.ports import BatchEmbeddingCap, Vector
+from funcpipe_rag.domain.rag_stream import embed_batched_stream
 from funcpipe_rag.domain.search import Hit, search
 from funcpipe_rag.infra.adapters.embedding_client import HttpEmbedder
 from funcpipe_rag.infra.corpus import SNAPSHOT_PYTHON, parse_corpus, snapshot_corpus, stdlib_corpus
 from funcpipe_rag.infra.demo_defaults import DEFAULT_DB, DEFAULT_QUERY
 from funcpipe_rag.infra.demos._common import DemoError, describe, open_store
 from funcpipe_rag.infra.probes import InFlight
-from funcpipe_rag.infra.runtime import perform_async
+from funcpipe_rag.infra.runtime import collect_stream, perform_async
 from funcpipe_rag.infra.service import create_app, model_name, running_service
 from funcpipe_rag.rag import DEFAULT_DIM, ChunkWithoutEmbedding, RagEnv, RawDoc, gen_clean_and_chunk
 from funcpipe_rag.result import Err, ErrInfo, Ok, Result
@@ -53,6 +55,14 @@ class RagOptions:
     progress: bool | None = None  # None: show the bar only on a terminal
     retry: int = 0  # retries per chunk after its first attempt (0: none)
     timeout_ms: float | None = None  # per-attempt deadline of the retry policy (None: none)
+    batch_units: int | None = None  # chunks per /embed request at most (None: one request per chunk)
+    batch_delay_ms: float = 50.0  # how long a batch may wait for more chunks (with batch_units)
+
+    def batch_policy(self) -> ChunkPolicy[ChunkWithoutEmbedding] | None:
+        """The batching ``--batch-units`` and ``--batch-delay-ms`` ask for, or ``None`` (no batching)."""
+        if self.batch_units is None:
+            return None
+        return ChunkPolicy(max_units=self.batch_units, max_delay_ms=self.batch_delay_ms)
 
     def policies(self) -> tuple[RetryPolicy | None, TimeoutPolicy | None]:
         """The retry and timeout policies ``--retry`` and ``--timeout-ms`` ask for."""
@@ -73,6 +83,7 @@ class RagOutcome:
     elapsed: float
     service_failures: dict[str, int] = field(default_factory=dict)
     requests: int = 0  # embedding requests sent, retries included
+    items: int = 0  # texts sent in those requests
 
     @property
     def exit_code(self) -> int:
@@ -81,29 +92,43 @@ class RagOutcome:
 
 
 class MeteredEmbedder:
-    """An ``EmbeddingCap`` decorator that counts calls in flight and reports each finished call.
+    """A ``BatchEmbeddingCap`` decorator that counts requests, texts and calls in flight.
 
+    ``on_done(n)`` is called when a request of ``n`` texts finishes.
     Measuring lives in the shell: the plan is given this wrapper instead of
     the adapter and never knows it is being watched.
     """
 
-    def __init__(self, inner: EmbeddingCap, on_done: Callable[[], object]) -> None:
+    def __init__(self, inner: BatchEmbeddingCap, on_done: Callable[[int], object]) -> None:
         self._inner = inner
         self._on_done = on_done
         self.probe = InFlight()
         self.requests = 0
+        self.items = 0
 
     @property
     def model_name(self) -> str:
         return self._inner.model_name
 
     async def embed(self, text: str) -> Result[Vector, ErrInfo]:
-        self.requests += 1
+        self._count(1)
         try:
             with self.probe:
                 return await self._inner.embed(text)
         finally:
-            self._on_done()
+            self._on_done(1)
+
+    async def embed_batch(self, texts: Sequence[str]) -> Result[list[Vector], ErrInfo]:
+        self._count(len(texts))
+        try:
+            with self.probe:
+                return await self._inner.embed_batch(texts)
+        finally:
+            self._on_done(len(texts))
+
+    def _count(self, texts: int) -> None:
+        self.requests += 1
+        self.items += texts
 
 
 def read_corpus(path: Path, limit: int | None = None) -> tuple[list[RawDoc], list[str]]:
@@ -168,10 +193,18 @@ async def _rag(
     ):
         embedder = HttpEmbedder(client, model_name(DEFAULT_DIM))
         with tqdm(total=len(chunks), desc="embedding", unit="chunk", disable=_no_bar(opts)) as bar:
-            metered = MeteredEmbedder(embedder, lambda: bar.update(1))  # one tick per request sent
+            metered = MeteredEmbedder(embedder, bar.update)  # one tick per chunk answered
             retry, timeout = opts.policies()
-            plan = ingest_chunks(chunks, metered, store, opts.concurrency, retry=retry, timeout=timeout)
+            batching = opts.batch_policy()
             started = time.perf_counter()
+            if batching is None:
+                plan = ingest_chunks(chunks, metered, store, opts.concurrency, retry=retry, timeout=timeout)
+            else:
+                stream = embed_batched_stream(
+                    async_gen_from_list(chunks), metered, batching, opts.concurrency,
+                    retry=retry, timeout=timeout,
+                )
+                plan = store_outcomes(chunks, await collect_stream(stream), store)
             ran = await perform_async(plan)
             elapsed = time.perf_counter() - started
         report = ran.unwrap()  # ingest_chunks settles every chunk: its plan always succeeds
@@ -183,15 +216,30 @@ async def _rag(
         stored = await store.all_chunks()
         rows = len(stored.value) if isinstance(stored, Ok) else -1
     return RagOutcome(len(docs), bad, report, hits, rows, metered.probe.max_in_flight, elapsed,
-                      requests=metered.requests)
+                      requests=metered.requests, items=metered.items)
 
 
 def _resilience(opts: RagOptions) -> str:
     retry, timeout = opts.policies()
     if retry is None and timeout is None:
         return "no retries, no deadline"
-    tries = f"up to {retry.max_attempts} attempts per chunk" if retry is not None else "one attempt per chunk"
+    unit = "chunk" if opts.batch_units is None else "batch"
+    tries = f"up to {retry.max_attempts} attempts" if retry is not None else "one attempt"
+    tries += f" per {unit}"
     return tries + (f", {timeout.timeout_ms:g} ms each" if timeout is not None else "")
+
+
+def _batching(opts: RagOptions, outcome: RagOutcome) -> list[tuple[str, str]]:
+    """The summary lines on batching: the policy, and the requests it saved against one per text."""
+    if opts.batch_units is None:
+        return [("batching", "off (one request per chunk; --batch-units N to batch)")]
+    saved = outcome.items - outcome.requests
+    share = f" ({saved / outcome.items:.0%} of one request per text)" if outcome.items else ""
+    return [
+        ("batching", f"up to {opts.batch_units} chunks per request, at most {opts.batch_delay_ms:g} ms wait"),
+        ("texts embedded", f"{outcome.items} in {outcome.requests} requests"),
+        ("calls saved", f"{saved}{share}"),
+    ]
 
 
 def _no_bar(opts: RagOptions) -> bool | None:
@@ -213,6 +261,7 @@ def _print_summary(outcome: RagOutcome, opts: RagOptions, out: TextIO, err: Text
         ("throughput", f"{rate:.1f} chunks/s ({outcome.elapsed:.2f} s)"),
         ("largest in flight", f"{outcome.max_in_flight} (limit {opts.concurrency})"),
         ("embed requests", f"{outcome.requests} ({_resilience(opts)})"),
+        *_batching(opts, outcome),
         ("rows in database", f"{outcome.rows}"),
     ]
     if outcome.bad_lines:
