@@ -325,3 +325,22 @@ def test_a_size_fn_returning_a_negative_size_is_a_bug_that_propagates() -> None:
     policy: ChunkPolicy[int] = ChunkPolicy(max_units=3, size_fn=lambda x: -x)
     with pytest.raises(ValueError, match="size_fn must return an int of at least 0"):
         run_virtual(lambda: collect_stream(async_gen_chunk(async_gen_from_list([1]), policy)))
+
+
+def test_a_plan_emitted_before_its_done_callback_ran_only_wakes_the_step() -> None:
+    """On a busy loop the step can see a head task done and emit it before the task's callback runs.
+
+    The callback then finds the window empty: it must only take the task off the running set and wake
+    the step (which may now pull again or finish), not fail on the empty window.
+    """
+    stream = async_gen_bounded_map(async_gen_from_list([1]), lambda x: async_pure(x), BackpressurePolicy(2))
+
+    async def main() -> set[Any]:
+        cursor: Any = stream.cursor()  # type: ignore[attr-defined]
+        task = asyncio.get_running_loop().create_future()
+        task.set_result(Ok(1))
+        cursor.tasks.add(task)  # still counted as running, already taken out of the window by the step
+        cursor._done(task)
+        return set(cursor.tasks)
+
+    assert run_virtual(main)[0] == set()

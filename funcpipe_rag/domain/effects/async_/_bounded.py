@@ -118,8 +118,10 @@ class _BoundedCursor(RacingCursor):
                 self.failure = task
         elif not self.ordered:
             self.window.append(task)  # completion order
-        elif self.window[0] is not task:
+        elif self.window and self.window[0] is not task:
             return  # ordered: only the head finishing lets an item out
+        # (An empty window: the step saw the task done and emitted it before this callback ran; the wake
+        # lets that step see that the task has left ``tasks`` too, so it can pull again or finish.)
         self.waker.wake()
 
     def _step(self) -> Any:
