@@ -21,7 +21,10 @@
 * backpressure (Core 3): :func:`fan_out` and :func:`plot_fan_out` (tasks and
   memory of a fan-out against its size), :func:`timeline` and
   :func:`plot_timeline` (who is in flight when, in virtual time);
-* :class:`LostAnswer` and :func:`append_visit`: the duplicate write of Core 8.
+* :class:`LostAnswer` and :func:`append_visit`: the duplicate write of Core 8;
+* batching (Core 9): :func:`measure_batching` (the batched RAG embeddings
+  against the real service, per policy: :class:`BatchRun`) and
+  :func:`plot_batching`.
 
 Shell-side teaching support (it drives plans and draws); nothing in the
 library depends on it. Each topic is a module of its own, so later cores add
@@ -40,6 +43,7 @@ from funcpipe_rag.teaching._backpressure import (
     plot_timeline,
     timeline,
 )
+from funcpipe_rag.teaching._batching import BatchRun, measure_batching, plot_batching
 from funcpipe_rag.teaching._chains import deepest_closure_chain, time_chain
 from funcpipe_rag.teaching._closure_plan import (
     ClosurePlan,
@@ -87,6 +91,7 @@ __getattr__ = on_first_use(
 )
 
 __all__ = [
+    "BatchRun",
     "ClosurePlan",
     "Counted",
     "FanOut",
@@ -110,6 +115,7 @@ __all__ = [
     "footprint",
     "in_flight_curve",
     "largest_gap",
+    "measure_batching",
     "nested_and_then",
     "nested_from_list",
     "nested_lift_item",
@@ -119,6 +125,7 @@ __all__ = [
     "nested_using",
     "notebook_profile",
     "overflow_depth",
+    "plot_batching",
     "plot_chain_times",
     "plot_delays",
     "plot_fan_out",
