@@ -83,12 +83,13 @@ def test_demo_rag_batches_and_reports_the_calls_saved(
 ) -> None:
     db = tmp_path / "batched.sqlite3"
     args = ["demo", "rag", "--limit", "8", "--db", str(db), "--latency-ms", "0", "--no-progress"]
-    assert main([*args, "--batch-units", "16", "--batch-delay-ms", "20"]) == 0
+    # A deadline far beyond the run: every batch closes by size, so counts are exact on a busy machine too.
+    assert main([*args, "--batch-units", "16", "--batch-delay-ms", "60000"]) == 0
     out = capsys.readouterr().out
     chunks = len(list(gen_clean_and_chunk(snapshot_corpus(limit=8), RagEnv())))
     requests = math.ceil(chunks / 16)
     lines = {line[:19].strip(): line[19:].strip() for line in out.splitlines() if len(line) > 19}
-    assert lines["batching"] == "up to 16 chunks per request, at most 20 ms wait"
+    assert lines["batching"] == "up to 16 chunks per request, at most 60000 ms wait"
     assert lines["texts embedded"] == f"{chunks} in {requests} requests"
     assert lines["calls saved"].startswith(f"{chunks - requests} (")
     assert lines["embed requests"].startswith(f"{requests} (")
@@ -104,10 +105,10 @@ def test_demo_rag_batches_and_reports_the_calls_saved(
 
 def test_demo_rag_batches_fail_as_units_and_are_reported_per_chunk(tmp_path: Path) -> None:
     opts = RagOptions(limit=8, latency_ms=0, db=tmp_path / "f.sqlite3", progress=False, failure_rate=0.5,
-                      seed=3, timeout=0.5, batch_units=4, batch_delay_ms=20)
+                      seed=3, timeout=0.5, batch_units=4, batch_delay_ms=60_000)
     outcome = run_rag_demo(opts, io.StringIO(), io.StringIO())
     report = outcome.report
     assert outcome.items == report.chunks  # no retries: each chunk sent once, in some batch
     assert len(report.kept) + report.duplicates + len(report.failures) == report.chunks
-    assert len(report.failures) % 4 == 0 or len(report.failures) % 4 == report.chunks % 4
+    assert len(report.failures) % 4 in (0, report.chunks % 4)  # whole batches fail: 4 chunks, or the last few
     assert outcome.requests == math.ceil(report.chunks / 4)
