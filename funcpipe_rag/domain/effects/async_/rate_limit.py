@@ -72,6 +72,7 @@ from collections.abc import Awaitable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from funcpipe_rag.domain.effects.async_._racing import Pull, Waker, close_pulls
 from funcpipe_rag.domain.effects.async_._stream_interpreter import StreamRun
 from funcpipe_rag.domain.effects.async_._stream_nodes import (
     AWAIT,
@@ -407,24 +408,21 @@ class FairMerge(StreamNode[A]):
 
 
 class _Lane:
-    """One stream of a fair merge: its run, its pull in flight, the items waiting, its service so far."""
+    """One stream of a fair merge: its one outstanding pull, the items waiting, its service so far."""
 
-    __slots__ = ("buffer", "ended", "idle", "index", "run", "served", "stream", "task", "weight")
+    __slots__ = ("buffer", "idle", "index", "puller", "served", "weight")
 
-    def __init__(self, index: int, stream: AsyncGen[Any], weight: float) -> None:
+    def __init__(self, index: int, stream: AsyncGen[Any], weight: float, waker: Waker) -> None:
         self.index = index
-        self.stream = stream
         self.weight = weight
         self.idle = False  # passed over for want of an item: it rejoins at the others' level
-        self.run: StreamRun[Any] | None = None
-        self.task: asyncio.Future[Result[Any, ErrInfo]] | None = None
+        self.puller: Pull[Any] = Pull(stream, waker)
         self.buffer: deque[Result[Any, ErrInfo]] = deque()
-        self.ended = False
         self.served = 0.0  # items emitted, in units of this lane's weight (raised when it comes back idle)
 
     @property
     def live(self) -> bool:
-        return bool(self.buffer) or not self.ended
+        return bool(self.buffer) or not self.puller.exhausted
 
     def key(self) -> float:
         """The service this lane would have after its next emission: the lowest goes first."""
@@ -435,19 +433,20 @@ class FairMergeCursor(Cursor):
     """The running state of one fair merge (see the module docstring for what it guarantees).
 
     Every decision is taken in :meth:`step`, in the consumer's task; the pull
-    tasks' callbacks only wake the consumer.
+    tasks only wake the consumer (the racing pieces of :mod:`._racing`, shared
+    with the bounded map, the merge and the batcher).
     """
 
     __slots__ = ("lanes", "limit", "waker", "yielded")
     lanes: list[_Lane]
     limit: int
-    waker: asyncio.Future[None] | None
+    waker: Waker
     yielded: bool
 
     def setup(self, streams: Sequence[AsyncGen[Any]], policy: FairnessPolicy) -> None:
-        self.lanes = [_Lane(i, s, policy.weight(i)) for i, s in enumerate(streams)]
+        waker = self.waker = Waker()
+        self.lanes = [_Lane(i, s, policy.weight(i), waker) for i, s in enumerate(streams)]
         self.limit = policy.max_buffer_per_stream
-        self.waker = None
         self.yielded = False
 
     def pull(self) -> Any:
@@ -459,36 +458,20 @@ class FairMergeCursor(Cursor):
     def drained(self) -> bool:
         return not any(lane.live for lane in self.lanes)
 
-    def _wake(self, _: object = None) -> None:
-        waker = self.waker
-        if waker is not None and not waker.done():
-            waker.set_result(None)
-
-    def _start(self, lane: _Lane) -> None:
-        run = lane.run
-        if run is None:
-            run = lane.run = StreamRun(lane.stream)
-        task = lane.task = asyncio.ensure_future(run.__anext__())  # isolation: allowed (a merge's own pull)
-        task.add_done_callback(self._wake)
-
     def _collect(self) -> None:
         """Move the items of finished pulls into their buffers; start the pulls there is room for."""
         lanes = self.lanes
         for lane in lanes:
-            task = lane.task
-            if task is not None and task.done():
-                lane.task = None
-                try:
-                    item = task.result()  # an exception of the stream is a bug: it ends the merge
-                except StopAsyncIteration:
-                    lane.ended = True
+            if lane.puller.ready:
+                item = lane.puller.take()  # an exception of the stream is a bug: it ends the merge
+                if item is None:
                     continue
                 if lane.idle:
                     self._rejoin(lane)
                 lane.buffer.append(item)
         for lane in lanes:
-            if lane.task is None and not lane.ended and len(lane.buffer) < self.limit:
-                self._start(lane)
+            if lane.puller.idle and len(lane.buffer) < self.limit:
+                lane.puller.start()
 
     def _rejoin(self, lane: _Lane) -> None:
         """A lane that was passed over for want of an item has one again: it competes from the others' level.
@@ -519,8 +502,8 @@ class FairMergeCursor(Cursor):
         item = lane.buffer.popleft()
         lane.served += 1.0 / lane.weight
         self.yielded = False
-        if lane.task is None and not lane.ended:
-            self._start(lane)  # refill while the consumer works on this item
+        if lane.puller.idle:
+            lane.puller.start()  # refill while the consumer works on this item
         return item
 
     def step(self) -> Any:
@@ -545,47 +528,13 @@ class FairMergeCursor(Cursor):
                 if not lane.buffer and (lane.key(), lane.index) < turn:
                     lane.idle = True  # its turn goes to a ready lane: it is not owed it later
             return self.emit(ready)
-        waker = self.waker = asyncio.get_running_loop().create_future()
-        self.pending = waker
+        self.pending = self.waker.wait()
         return AWAIT
 
     def close(self, exc: BaseException | None) -> Awaitable[None]:
-        return _close_lanes(self.lanes)
-
-
-async def _close_lanes(lanes: Sequence[_Lane]) -> None:
-    """Cancel every pull in flight and wait for it, then close every run; the first failure is raised."""
-    tasks = [lane.task for lane in lanes if lane.task is not None]
-    for lane in lanes:
-        lane.task = None
-        lane.buffer.clear()
-    for task in tasks:
-        task.cancel()
-    pending = [t for t in tasks if not t.done()]
-    cancelled: asyncio.CancelledError | None = None
-    while pending:
-        try:
-            await asyncio.wait(pending)
-        except asyncio.CancelledError as exc:  # keep waiting: closing must leave no task behind
-            cancelled = exc
-        pending = [t for t in pending if not t.done()]
-    for task in tasks:
-        if not task.cancelled():
-            task.exception()  # retrieved, so that no "exception was never retrieved" is logged
-    first: BaseException | None = None
-    for lane in lanes:
-        run, lane.run = lane.run, None
-        if run is None:
-            continue
-        try:
-            await run.aclose()
-        except BaseException as error:  # close the other streams too
-            if first is None:
-                first = error
-    if cancelled is not None:
-        raise cancelled
-    if first is not None:
-        raise first
+        for lane in self.lanes:
+            lane.buffer.clear()
+        return close_pulls([lane.puller for lane in self.lanes])
 
 
 def async_gen_fair_merge(streams: Iterable[AsyncGen[A]], policy: FairnessPolicy | None = None) -> AsyncGen[A]:
