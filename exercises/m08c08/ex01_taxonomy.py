@@ -31,8 +31,9 @@ one of the strings below:
   undecodable content, a kind nobody has named yet) is ``SERVICE``;
 * **Retry-After** — a ``RATE_LIMIT`` or ``TRANSIENT`` answer whose
   ``Retry-After`` header is a whole number of seconds keeps the wait as data:
-  ``ctx={"retry_after_ms": seconds * 1000}``; every other error has no
-  ``retry_after_ms`` in its ``ctx``;
+  ``ctx={"retry_after_ms": seconds * 1000}``; every other error, and every
+  header that is not a whole number of seconds (``1.5``, ``-1``, ``1e3``,
+  ``soon``, a date), leaves ``retry_after_ms`` out of its ``ctx``;
 * **path** — every error's ``path`` is ``("http", url)``, the URL as given;
 * **nothing until awaited** — calling ``get_json`` sends nothing; awaiting it
   sends exactly one request.

@@ -192,10 +192,11 @@ class Exchange:
         return "OK" if isinstance(parsed, dict) else "SERVICE"
 
     def wait_ms(self) -> float | None:
-        """The ``Retry-After`` the error must keep, in milliseconds (only seconds are generated)."""
-        if self.expected() in ("RATE_LIMIT", "TRANSIENT") and self.retry_after is not None:
-            return int(self.retry_after) * 1000.0
-        return None
+        """The ``Retry-After`` the error must keep, in milliseconds: whole seconds only, else ``None``."""
+        wait = self.retry_after
+        if wait is None or not (wait.isascii() and wait.isdigit()):
+            return None
+        return int(wait) * 1000.0 if self.expected() in ("RATE_LIMIT", "TRANSIENT") else None
 
 
 

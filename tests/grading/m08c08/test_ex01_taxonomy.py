@@ -99,6 +99,10 @@ def _judge(exchange: Exchange, url: str) -> None:
     )
 
 
+NOT_WHOLE_SECONDS = ["1.5", "2.0", "-1", "1e3", "soon", "Wed, 21 Oct 2015 07:28:00 GMT"]
+"""Retry-After values that are not a whole number of seconds: none of them is kept."""
+
+
 def _only(*paths: str) -> Strata[Exchange]:
     return Strata({p: EXCHANGE_STRATA.cases[p] for p in paths})
 
@@ -117,6 +121,8 @@ TESTED = {
         "RATE_LIMIT": st.builds(Exchange, st.just(429), st.just("{}"), st.integers(0, 120).map(str)),
         "TRANSIENT": st.builds(Exchange, st.sampled_from([502, 503, 504]), st.just(""),
                                st.integers(0, 120).map(str)),
+        "not whole seconds": st.builds(Exchange, st.sampled_from([429, 502, 503, 504]), st.just(""),
+                                       st.sampled_from(NOT_WHOLE_SECONDS)),
         "other": st.builds(Exchange, st.sampled_from([400, 401, 404, 500]), st.just(""),
                            st.integers(0, 120).map(str)),
     }),
@@ -125,7 +131,9 @@ TESTED = {
 
 def _wait_path(exchange: Exchange) -> str:
     code = path_of_exchange(exchange)
-    return code if code in ("RATE_LIMIT", "TRANSIENT") else "other"
+    if code not in ("RATE_LIMIT", "TRANSIENT"):
+        return "other"
+    return code if exchange.wait_ms() is not None else "not whole seconds"
 
 
 PATHS = {name: (strata, _wait_path if name == "test_retry_after" else path_of_exchange, EXAMPLES)
