@@ -181,7 +181,26 @@ CORES: tuple[Core, ...] = (
             "funcpipe grade --watch m08c05/ex02",
         ),
     ),
-    _planned(6, "Rate limiting and fairness", "`RateLimitPolicy`, `FairnessPolicy`, fair merges"),
+    Core(
+        6,
+        "m08c06",
+        "Rate limiting and fairness",
+        "`RateLimitPolicy`, `FairnessPolicy`: the limit on the call, tenants merged by weighted turns",
+        "notebooks/m08c06_rate_limits.ipynb",
+        (
+            Exercise("ex01_bucket", "A token bucket's schedule", 10, taught=(
+                "a rate limit is data: the moment each call may go out follows from the rate, the burst "
+                "and when it was asked, exactly and never early")),
+            Exercise("ex02_rate_limited", "A stream limited before each pull", 10, taught=(
+                "the limit gates the pull that makes the call: a token per pull, a full bucket per run, "
+                "timed exactly on the virtual clock, the source closed however the run ends")),
+            Exercise("ex03_properties", "Write the properties of limits and fair merges", 8, taught=(
+                "the envelope, the weighted shares and the no-stall law as properties that pass on correct "
+                "operators and fail on the broken ones")),
+        ),
+        "available",
+        demos=("funcpipe grade --watch m08c06/ex02",),
+    ),
     Core(
         7,
         "m08c07",

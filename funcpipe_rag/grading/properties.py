@@ -208,6 +208,38 @@ def neutral_streams(alg: Any) -> tuple[StreamImpl, RunCounter]:
     return StreamImpl(pure, bind, map, from_list), counter
 
 
+class FairnessOps:
+    """What a learner's rate-limit or merge property receives: the two operators, nothing else to look at."""
+
+    __slots__ = ("fair_merge", "rate_limited")
+
+    def __init__(self, rate_limited: Callable[..., Any], fair_merge: Callable[..., Any]) -> None:
+        self.rate_limited, self.fair_merge = rate_limited, fair_merge
+
+    def __repr__(self) -> str:
+        return "impl"
+
+
+def neutral_fairness(impl: Any) -> tuple[FairnessOps, RunCounter]:
+    """Core 6's operators of ``impl`` (a :class:`funcpipe_rag.testing.FairnessImpl`) behind neutral functions.
+
+    The streams they build count their top-level runs; a stream the learner
+    passes back is unwrapped first, so the operators see their own values.
+    """
+    counter = RunCounter()
+
+    def own(stream: Any) -> Any:
+        return stream.inner if isinstance(stream, _Neutral) else stream
+
+    def rate_limited(stream: Any, policy: Any, env: Any = None) -> _Neutral:
+        return _Neutral(impl.rate_limited(own(stream), policy, env=env), counter)
+
+    def fair_merge(streams: Any, policy: Any = None) -> _Neutral:
+        return _Neutral(impl.fair_merge([own(s) for s in streams], policy), counter)
+
+    return FairnessOps(rate_limited, fair_merge), counter
+
+
 class LiftsImpl:
     """What a learner's lift property receives: the three lifts, nothing else to look at."""
 
@@ -361,7 +393,7 @@ class LearnerChecks:
 
 
 __all__ = [
-    "Impl", "LearnerChecks", "LiftsImpl", "PropertyRun", "RunCounter", "StreamImpl", "learner_profile",
-    "neutral_impl", "neutral_lifts", "neutral_plans", "neutral_stream_impl", "neutral_streams",
-    "run_property",
+    "FairnessOps", "Impl", "LearnerChecks", "LiftsImpl", "PropertyRun", "RunCounter", "StreamImpl",
+    "learner_profile", "neutral_fairness", "neutral_impl", "neutral_lifts", "neutral_plans",
+    "neutral_stream_impl", "neutral_streams", "run_property",
 ]

@@ -1,4 +1,4 @@
-"""The graded tests of Cores 3, 4, 5 and 8 are themselves tested, with Core 1's rigor and a little more.
+"""The graded tests of Cores 3, 4, 5, 6 and 8 are themselves tested, with Core 1's rigor and a little more.
 
 For each core: the solutions score 100%, the untouched stubs 0 on every graded
 test, every chaff loses points on the tests it names (at least three chaffs
@@ -23,7 +23,7 @@ from funcpipe_rag.grading.mutants import Edit, Spec, apply_edits, list_chaffs, l
 from funcpipe_rag.grading.rules import IMPORTS
 
 CORES = [c.slug for c in course.CORES
-         if c.slug in ("m08c03", "m08c04", "m08c05", "m08c08") and c.status == "available"]
+         if c.slug in ("m08c03", "m08c04", "m08c05", "m08c06", "m08c08") and c.status == "available"]
 EXERCISES = [(c, e.slug) for c in CORES for e in course.core(c).exercises]
 ANSWER_IMPORTS = {
     ("m08c03", "ex01_bounded_map"): "from funcpipe_rag import async_gen_bounded_map\n",
@@ -35,6 +35,9 @@ ANSWER_IMPORTS = {
     ("m08c05", "ex01_trace_recorder"): "from funcpipe_rag.testing import TraceRecorder\n",
     ("m08c05", "ex02_virtual_run"): "from funcpipe_rag.testing import run_scenario\n",
     ("m08c05", "ex03_properties"): "from funcpipe_rag.testing import SCENARIO_STRATA\n",
+    ("m08c06", "ex01_bucket"): "from funcpipe_rag import RateLimitPolicy\n",
+    ("m08c06", "ex02_rate_limited"): "from funcpipe_rag import async_gen_rate_limited\n",
+    ("m08c06", "ex03_properties"): "from funcpipe_rag.testing import fairness_properties\n",
     ("m08c08", "ex01_taxonomy"): "from funcpipe_rag.infra.adapters.http import request_json\n",
     ("m08c08", "ex02_batch_embedder"): "from funcpipe_rag.infra.adapters.embedding_client import HttpEmbedder\n",  # noqa: E501
     ("m08c08", "ex03_properties"): "from funcpipe_rag.testing import adapter_properties\n",
