@@ -69,6 +69,19 @@ that checks a law checks the same law the same way.
   timing, weighted shares, no stall, bounded buffers, closing) and
   :data:`WRONG_FAIRNESS`, the broken limiters and merges they catch.
 
+* **Laws of whole pipelines (Core 10)** — seeded, replayable failures
+  (:class:`FailureSchedule`, :class:`ScheduledEmbedder` and its
+  :class:`EmbedAttempt` records), the seeded interleaving scheduler on the
+  virtual-time loop (:class:`InterleavingLoop`, :func:`run_interleaved`), the
+  real SQLite store with counters (:class:`StoreProbe`, :func:`probed_store`,
+  :func:`stored_rows`), one run as facts (:class:`PipelineCase`,
+  :func:`run_pipeline`, :class:`PipelineRun`), key functions and trace
+  normalisers (:func:`doc_key`, :func:`tenant_key`, :func:`emissions_per_key`,
+  :func:`successes_per_key`, :func:`normalise`), the laws as checks
+  (:data:`PIPELINE_LAWS`, :func:`check_law`), the strategies
+  (:func:`pipeline_cases`, :func:`schedules`) and :data:`WRONG_PIPELINES`,
+  one wrong pipeline per way of breaking a law.
+
 The parts built on Hypothesis (laws, path coverage, strategies, settings) are
 imported when first used, so code that needs only the fakes, virtual time or
 the specifications (the grader's child process, for one) does not pay for
@@ -94,6 +107,36 @@ from funcpipe_rag.testing._fakes import (
     FlakyEmbedder,
 )
 from funcpipe_rag.testing._lift_specs import LIBRARY_LIFTS, WRONG_LIFTS, FailOn, LiftSet, RaiseOn, Scale, Upto
+from funcpipe_rag.testing._pipeline_laws import (
+    CHUNK_WIDTH,
+    PIPELINE_ENV,
+    PIPELINE_LAWS,
+    EmbedAttempt,
+    FailureSchedule,
+    Pipeline,
+    PipelineCase,
+    PipelineRun,
+    ScheduledEmbedder,
+    StoreProbe,
+    at_most_once_violations,
+    cancellation_violations,
+    check_law,
+    doc_key,
+    duplicate_emission_violations,
+    emissions_per_key,
+    expected_chunks,
+    half_written,
+    idempotence_violations,
+    library_pipeline,
+    make_docs,
+    merged_pipeline,
+    normalise,
+    probed_store,
+    run_pipeline,
+    stored_rows,
+    successes_per_key,
+    tenant_key,
+)
 from funcpipe_rag.testing._resilience import (
     CANCELLED,
     PATHS,
@@ -159,7 +202,7 @@ from funcpipe_rag.testing._stream_specs import (
     items,
     value_or_code,
 )
-from funcpipe_rag.testing._virtual_time import VirtualTimeLoop, run_virtual
+from funcpipe_rag.testing._virtual_time import InterleavingLoop, VirtualTimeLoop, run_interleaved, run_virtual
 from funcpipe_rag.testing._wrong import WRONG, Wrong, WrongImpl, with_parts
 from funcpipe_rag.testing._wrong_backpressure import (
     WRONG_BOUNDED,
@@ -168,6 +211,7 @@ from funcpipe_rag.testing._wrong_backpressure import (
     handmade_bounded,
     handmade_chunk,
 )
+from funcpipe_rag.testing._wrong_pipelines import WRONG_PIPELINES, ReplacingStore, WrongPipeline
 from funcpipe_rag.testing._wrong_resilience import (
     COURSE_SLIPS,
     WRONG_RESILIENCE,
@@ -221,6 +265,7 @@ if TYPE_CHECKING:
     from funcpipe_rag.testing._laws import LAW_SUBJECTS, LawSubject, bind_law_properties, law_property
     from funcpipe_rag.testing._lift_laws import LIFT_PROPERTIES, lift_properties
     from funcpipe_rag.testing._paths import MIN_SHARE, PathLog, Strata, measure
+    from funcpipe_rag.testing._pipeline_strategies import AWKWARD_IDS, pipeline_cases, schedules, tenant_docs
     from funcpipe_rag.testing._profiles import REPRODUCIBLE, reproducible, use_profile
     from funcpipe_rag.testing._resilience_laws import (
         RESILIENCE_PROPERTIES,
@@ -262,6 +307,7 @@ __getattr__ = on_first_use(__name__, {
     "_laws": ("LAW_SUBJECTS", "LawSubject", "bind_law_properties", "law_property"),
     "_paths": ("MIN_SHARE", "PathLog", "Strata", "measure"),
     "_profiles": ("REPRODUCIBLE", "reproducible", "use_profile"),
+    "_pipeline_strategies": ("AWKWARD_IDS", "pipeline_cases", "schedules", "tenant_docs"),
     "_resilience_laws": (
         "RESILIENCE_PROPERTIES", "ResilienceProperty", "SCENARIO_STRATA", "path_of", "policies", "replies",
         "resilience_counterexample", "resilience_properties", "resilience_property", "scenarios",
@@ -279,9 +325,11 @@ __getattr__ = on_first_use(__name__, {
 
 __all__ = [
     "ADAPTER_PROPERTIES",
+    "AWKWARD_IDS",
     "BOUNDED_PROPERTIES",
     "CANCELLED",
     "CHUNK_PROPERTIES",
+    "CHUNK_WIDTH",
     "CLOSURE",
     "COURSE_SLIPS",
     "ERROR_KINDS",
@@ -297,6 +345,8 @@ __all__ = [
     "MIN_SHARE",
     "NESTED",
     "PATHS",
+    "PIPELINE_ENV",
+    "PIPELINE_LAWS",
     "REPRODUCIBLE",
     "RESILIENCE_PROPERTIES",
     "SCENARIO_STRATA",
@@ -308,6 +358,7 @@ __all__ = [
     "WRONG_CHUNK",
     "WRONG_FAIRNESS",
     "WRONG_LIFTS",
+    "WRONG_PIPELINES",
     "WRONG_RESILIENCE",
     "WRONG_STREAMS",
     "AdapterImpl",
@@ -325,12 +376,14 @@ __all__ = [
     "ChunkFacts",
     "ChunkScenario",
     "CountingSource",
+    "EmbedAttempt",
     "EmbedCall",
     "Exchange",
     "Fail",
     "FailIf",
     "FailOn",
     "FailWhen",
+    "FailureSchedule",
     "FairnessImpl",
     "FakeChunkStore",
     "FakeClock",
@@ -343,6 +396,7 @@ __all__ = [
     "Hand",
     "Held",
     "InFlight",
+    "InterleavingLoop",
     "Items",
     "Job",
     "LawSubject",
@@ -355,6 +409,9 @@ __all__ = [
     "Mul",
     "PathLog",
     "PlainEmbedder",
+    "Pipeline",
+    "PipelineCase",
+    "PipelineRun",
     "PlanAlgebra",
     "PlanSpec",
     "PolicySpec",
@@ -362,6 +419,7 @@ __all__ = [
     "RaiseOn",
     "RawLambda",
     "RecordingResource",
+    "ReplacingStore",
     "Reply",
     "ResilienceProperty",
     "Ret",
@@ -370,11 +428,13 @@ __all__ = [
     "Scale",
     "Scenario",
     "ScenarioData",
+    "ScheduledEmbedder",
     "ScriptedStep",
     "Shifted",
     "Slips",
     "Span",
     "StepCall",
+    "StoreProbe",
     "Strata",
     "StreamAlgebra",
     "StreamFnSpec",
@@ -389,30 +449,42 @@ __all__ = [
     "Wrong",
     "WrongAdapter",
     "WrongImpl",
+    "WrongPipeline",
     "WrongResilience",
     "WrongVariant",
     "adapter_counterexample",
     "adapter_properties",
+    "at_most_once_violations",
     "bind_law_properties",
     "bounded_properties",
     "bounded_scenarios",
+    "cancellation_violations",
     "chain",
+    "check_law",
     "chunk_properties",
     "chunk_scenarios",
     "closure_with_resilience",
     "codes",
+    "doc_key",
+    "duplicate_emission_violations",
+    "emissions_per_key",
+    "expected_chunks",
     "expected_delays_ms",
     "fail_with",
     "fairness_properties",
     "fn_specs",
+    "half_written",
     "handmade_bounded",
     "handmade_chunk",
     "held",
+    "idempotence_violations",
     "item_lists",
     "item_values",
     "items",
     "law_property",
+    "library_pipeline",
     "lift_properties",
+    "make_docs",
     "make_fake_timeout_ctx",
     "make_test_resilience_env",
     "measure",
@@ -420,8 +492,14 @@ __all__ = [
     "outcome_code",
     "path_of",
     "path_of_exchange",
+    "merged_pipeline",
+    "normalise",
+    "outcome_code",
+    "path_of",
+    "pipeline_cases",
     "plan_specs",
     "policies",
+    "probed_store",
     "pure_fns",
     "replies",
     "reproducible",
@@ -431,16 +509,23 @@ __all__ = [
     "returning",
     "run_bounded",
     "run_chunked",
+    "run_interleaved",
+    "run_pipeline",
     "run_scenario",
     "run_virtual",
     "scenarios",
+    "schedules",
     "small_ints",
+    "stored_rows",
     "stream_fn_specs",
     "stream_invariant_properties",
     "stream_law_properties",
     "stream_specs",
     "succeed",
     "transport_error",
+    "successes_per_key",
+    "tenant_docs",
+    "tenant_key",
     "use_profile",
     "value_or_code",
     "with_parts",

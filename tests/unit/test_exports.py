@@ -78,6 +78,14 @@ TESTING_API = {
     "ADAPTER_PROPERTIES", "AdapterImpl", "AdapterProperty", "EXCHANGE_STRATA", "Exchange", "LIBRARY_ADAPTERS",
     "WRONG_ADAPTERS", "WrongAdapter", "adapter_counterexample", "adapter_properties", "naive_request_json",
     "path_of_exchange", "ERROR_KINDS", "PlainEmbedder", "transport_error",
+    # laws of whole pipelines (Core 10)
+    "AWKWARD_IDS", "CHUNK_WIDTH", "PIPELINE_ENV", "PIPELINE_LAWS", "WRONG_PIPELINES", "EmbedAttempt",
+    "FailureSchedule", "InterleavingLoop", "Pipeline", "PipelineCase", "PipelineRun", "ReplacingStore",
+    "ScheduledEmbedder", "StoreProbe", "WrongPipeline", "at_most_once_violations", "cancellation_violations",
+    "check_law", "doc_key", "duplicate_emission_violations", "emissions_per_key", "expected_chunks",
+    "half_written", "idempotence_violations", "library_pipeline", "make_docs", "merged_pipeline", "normalise",
+    "pipeline_cases", "probed_store", "run_interleaved", "run_pipeline", "schedules", "stored_rows",
+    "successes_per_key", "tenant_docs", "tenant_key",
 }  # fmt: skip
 
 
