@@ -186,10 +186,10 @@ class StoreProbe:
     async def close_leaked(self) -> int:
         """Close every connection a run left open (after its facts are taken); return how many."""
         leaked = list(self._live)
+        self._live.clear()
         for conn in leaked:
             with _held():
                 await conn.close()
-        self._live.clear()
         return len(leaked)
 
 
@@ -254,12 +254,14 @@ def probed_store(path: Path, probe: StoreProbe, store_type: type[SqliteStore] = 
         try:
             yield _ProbedStore(store_type(conn), conn, probe)
         finally:
-            try:
-                with _held():
-                    await _to_the_end(_close(conn))
-            finally:  # closed even when the run was cancelled while closing (_to_the_end waited)
-                probe._live.remove(conn)
-                probe.closed += 1
+            if conn in probe._live:  # not already closed by StoreProbe.close_leaked
+                try:
+                    with _held():
+                        await _to_the_end(_close(conn))
+                finally:  # closed even when the run was cancelled while closing (_to_the_end waited)
+                    if conn in probe._live:  # close_leaked may have got there first
+                        probe._live.remove(conn)
+                        probe.closed += 1
 
     return open_store
 
