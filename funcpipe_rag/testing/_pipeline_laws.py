@@ -31,6 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
+import random
 import sqlite3
 import tempfile
 from collections import Counter
@@ -42,7 +43,7 @@ from typing import TypeVar
 import aiosqlite
 
 from funcpipe_rag.domain.chunk_ids import chunk_key
-from funcpipe_rag.domain.effects.async_ import AsyncGen, FairnessPolicy
+from funcpipe_rag.domain.effects.async_ import AsyncGen, FairnessPolicy, ResilienceEnv
 from funcpipe_rag.domain.ports import ChunkStoreCap, EmbeddingCap, Vector
 from funcpipe_rag.domain.rag_pipeline import DocOutcome, OpenStore, rag_ingest_pipeline, rag_ingest_tenants
 from funcpipe_rag.infra.adapters.sqlite import SqliteStore
@@ -353,12 +354,24 @@ Pipeline = Callable[[Sequence[Sequence[RawDoc]], EmbeddingCap, OpenStore, int], 
 """A pipeline under test: ``(tenants' documents, embedder, open_store, concurrency) -> stream``."""
 
 
+def seeded_resilience(seed: int = 0) -> ResilienceEnv:
+    """The running loop's clock and sleep with a *seeded* jitter generator, fresh per pipeline built.
+
+    The library's default generator is unseeded on purpose (clients must not
+    retry in lockstep); a pipeline under test must replay, so each one built
+    for a run gets its own ``random.Random(seed)``.
+    """
+    return ResilienceEnv(rng=random.Random(seed))
+
+
 def library_pipeline(
     tenants: Sequence[Sequence[RawDoc]], embedder: EmbeddingCap, open_store: OpenStore, concurrency: int
 ) -> AsyncGen[DocOutcome]:
     """:func:`~funcpipe_rag.domain.rag_pipeline.rag_ingest_pipeline` over every tenant's documents in turn."""
     docs = [d for tenant in tenants for d in tenant]
-    return rag_ingest_pipeline(docs, PIPELINE_ENV, embedder, open_store, concurrency=concurrency)
+    return rag_ingest_pipeline(
+        docs, PIPELINE_ENV, embedder, open_store, concurrency=concurrency, resilience=seeded_resilience()
+    )
 
 
 def merged_pipeline(
@@ -366,7 +379,13 @@ def merged_pipeline(
 ) -> AsyncGen[DocOutcome]:
     """:func:`~funcpipe_rag.domain.rag_pipeline.rag_ingest_tenants`: one stream per tenant, fairly merged."""
     return rag_ingest_tenants(
-        tenants, PIPELINE_ENV, embedder, open_store, concurrency=concurrency, fairness=FairnessPolicy()
+        tenants,
+        PIPELINE_ENV,
+        embedder,
+        open_store,
+        concurrency=concurrency,
+        fairness=FairnessPolicy(),
+        resilience=seeded_resilience(),
     )
 
 
@@ -649,6 +668,7 @@ __all__ = [
     "normalise",
     "probed_store",
     "run_pipeline",
+    "seeded_resilience",
     "stored_rows",
     "successes_per_key",
     "tenant_key",

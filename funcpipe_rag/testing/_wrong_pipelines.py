@@ -55,12 +55,11 @@ from funcpipe_rag.domain.rag_pipeline import (
     OpenStore,
     ingest_doc,
     ingest_docs,
-    rag_ingest_pipeline,
 )
 from funcpipe_rag.infra.adapters.sqlite import SqliteStore
 from funcpipe_rag.rag import EmbeddedChunk, RawDoc, chunk_doc, clean_doc
 from funcpipe_rag.result import Err, ErrInfo, Result
-from funcpipe_rag.testing._pipeline_laws import PIPELINE_ENV, Pipeline, library_pipeline
+from funcpipe_rag.testing._pipeline_laws import PIPELINE_ENV, Pipeline, library_pipeline, seeded_resilience
 
 _RETRY = RetryPolicy(3)
 
@@ -91,10 +90,14 @@ class ReplacingStore(SqliteStore):
 def _document_level_retry(
     tenants: Sequence[Sequence[RawDoc]], embedder: EmbeddingCap, open_store: OpenStore, concurrency: int
 ) -> AsyncGen[DocOutcome]:
+    env = seeded_resilience()
+
     def one(store: ChunkStoreCap, doc: RawDoc) -> AsyncPlan[DocOutcome]:
         chunks = chunk_doc(clean_doc(doc), PIPELINE_ENV)
         every = async_gather([embed_chunk(c, embedder) for c in chunks], concurrency=2)
-        retried = async_with_resilience(every, _RETRY)  # the slip: one failure re-embeds the whole document
+        retried = async_with_resilience(
+            every, _RETRY, None, env
+        )  # the slip: one failure re-embeds the whole document
 
         def write(embedded: Result[list[EmbeddedChunk], ErrInfo]) -> AsyncPlan[DocOutcome]:
             if isinstance(embedded, Err):
@@ -118,6 +121,7 @@ def _second_pass_for_failures(
     tenants: Sequence[Sequence[RawDoc]], embedder: EmbeddingCap, open_store: OpenStore, concurrency: int
 ) -> AsyncGen[DocOutcome]:
     docs = _all_docs(tenants)
+    env = seeded_resilience()
 
     @contextlib.asynccontextmanager
     async def store_and_notes() -> AsyncIterator[tuple[ChunkStoreCap, list[RawDoc]]]:
@@ -133,13 +137,15 @@ def _second_pass_for_failures(
                     failed.append(doc)
                 return outcome
 
-            return async_map(ingest_doc(doc, PIPELINE_ENV, embedder, store, retry=_RETRY), note)
+            return async_map(
+                ingest_doc(doc, PIPELINE_ENV, embedder, store, retry=_RETRY, resilience=env), note
+            )
 
         first = async_gen_bounded_map(async_gen_from_list(docs), noting, BackpressurePolicy(concurrency))
         again = async_gen_from_iter(lambda: list(failed))  # read when the second pass starts
         second = async_gen_bounded_map(
             again,
-            lambda d: ingest_doc(d, PIPELINE_ENV, embedder, store, retry=_RETRY),
+            lambda d: ingest_doc(d, PIPELINE_ENV, embedder, store, retry=_RETRY, resilience=env),
             BackpressurePolicy(concurrency),
         )
         return async_gen_and_then(async_gen_from_list([first, second]), lambda s: s)
@@ -150,6 +156,8 @@ def _second_pass_for_failures(
 def _write_each_chunk(
     tenants: Sequence[Sequence[RawDoc]], embedder: EmbeddingCap, open_store: OpenStore, concurrency: int
 ) -> AsyncGen[DocOutcome]:
+    env = seeded_resilience()
+
     def one(store: ChunkStoreCap, doc: RawDoc) -> AsyncPlan[DocOutcome]:
         chunks = chunk_doc(clean_doc(doc), PIPELINE_ENV)
         plan: AsyncPlan[DocOutcome] = async_pure(DocOutcome(doc.doc_id, (), 0))
@@ -159,7 +167,7 @@ def _write_each_chunk(
                 assert isinstance(chunk, type(chunks[0]))
                 if not so_far.ok:
                     return async_pure(so_far)
-                embed = settle(async_with_resilience(embed_chunk(chunk, embedder), _RETRY))
+                embed = settle(async_with_resilience(embed_chunk(chunk, embedder), _RETRY, None, env))
 
                 def write(e: Result[EmbeddedChunk, ErrInfo]) -> AsyncPlan[DocOutcome]:
                     if isinstance(e, Err):
@@ -210,7 +218,9 @@ def _close_on_success_only(
     docs = _all_docs(tenants)
 
     def run(store: ChunkStoreCap) -> AsyncGen[DocOutcome]:
-        return ingest_docs(docs, PIPELINE_ENV, embedder, store, concurrency=concurrency)
+        return ingest_docs(
+            docs, PIPELINE_ENV, embedder, store, concurrency=concurrency, resilience=seeded_resilience()
+        )
 
     return async_gen_using(lambda: _CloseOnSuccess(open_store), run)
 
@@ -228,9 +238,7 @@ def _ticker_not_stopped(
         yield
         ticker.cancel()  # the slip: not in a finally, so skipped when the run is cancelled
 
-    inner = rag_ingest_pipeline(
-        _all_docs(tenants), PIPELINE_ENV, embedder, open_store, concurrency=concurrency
-    )
+    inner = library_pipeline(tenants, embedder, open_store, concurrency)
     return async_gen_using(with_ticker, lambda _: inner)
 
 

@@ -84,8 +84,8 @@ TESTING_API = {
     "ScheduledEmbedder", "StoreProbe", "WrongPipeline", "at_most_once_violations", "cancellation_violations",
     "check_law", "doc_key", "duplicate_emission_violations", "emissions_per_key", "expected_chunks",
     "half_written", "idempotence_violations", "library_pipeline", "make_docs", "merged_pipeline", "normalise",
-    "pipeline_cases", "probed_store", "run_interleaved", "run_pipeline", "schedules", "stored_rows",
-    "successes_per_key", "tenant_docs", "tenant_key",
+    "pipeline_cases", "probed_store", "run_interleaved", "run_pipeline", "schedules", "seeded_resilience",
+    "stored_rows", "successes_per_key", "tenant_docs", "tenant_key",
 }  # fmt: skip
 
 
