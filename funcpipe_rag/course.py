@@ -102,7 +102,7 @@ CORES: tuple[Core, ...] = (
             Exercise("ex03_file_lines", "Hold each file only while its lines stream", 7, taught=(
                 "a resource tied to a stream's life: each file opened when its first line is wanted and "
                 "closed before the next opens, even when the consumer stops early")),
-            Exercise("ex04_properties", "Write the stream properties yourself", 11, taught=(
+            Exercise("ex04_properties", "Write the stream properties yourself", 12, taught=(
                 "stream laws as properties that fail on wrong streams: the monad laws on collected items, "
                 "Err passing through, and pulls counted to see laziness")),
         ),

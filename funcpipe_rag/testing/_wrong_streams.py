@@ -11,6 +11,7 @@ except where closing is the mistake, each closes what it reads.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable, Iterable
 from dataclasses import replace
 from typing import Any
@@ -70,6 +71,19 @@ def and_then_stops_at_err(s: Any, f: Any) -> Any:
 def and_then_calls_f_on_err(s: Any, f: Any) -> Any:
     """Treats an ``Err`` item as ``Ok(None)`` and starts an inner stream for it."""
     return LIB.bind(_transform(s, lambda item: [item if isinstance(item, Ok) else Ok(None)]), f)
+
+
+def and_then_builds_for_err(s: Any, f: Any) -> Any:
+    """Calls ``f`` with an ``Err`` item's error too ("to warm it up"), ignores what that builds or raises,
+    and passes the ``Err`` on: the items are right, only ``f``'s arguments show the mistake."""
+
+    def step(item: Result[Any, ErrInfo]) -> list[Result[Any, ErrInfo]]:
+        if isinstance(item, Err):
+            with contextlib.suppress(Exception):
+                f(item.error)
+        return [item]
+
+    return LIB.bind(_transform(s, step), f)
 
 
 def and_then_reverses_inner(s: Any, f: Any) -> Any:
@@ -216,6 +230,11 @@ WRONG_STREAMS: dict[str, WrongImpl[StreamAlgebra]] = {
     "and_then calls f on Err": WrongImpl(
         _with("and_then calls f on Err", bind=and_then_calls_f_on_err),
         "an and_then that starts an inner stream for an Err item",
+        "Err passes through",
+    ),
+    "and_then builds for Err": WrongImpl(
+        _with("and_then builds for Err", bind=and_then_builds_for_err),
+        "an and_then that calls its function with an Err's error, ignoring what it builds or raises",
         "Err passes through",
     ),
     "and_then reverses inner": WrongImpl(

@@ -37,6 +37,7 @@ CAUGHT = (
     "and_then drops Err",
     "and_then stops at Err",
     "and_then calls f on Err",
+    "and_then builds for Err",
     "and_then reverses inner",
     "and_then reassociates",
     "ret wraps twice",
@@ -47,6 +48,7 @@ LIKELY = {
     "and_then drops Err": "check_right_identity",
     "and_then stops at Err": "check_err_passes_through",
     "and_then calls f on Err": "check_err_passes_through",
+    "and_then builds for Err": "check_err_passes_through",
     "and_then reverses inner": "check_left_identity",
     "and_then reassociates": "check_associativity",
     "ret wraps twice": "check_right_identity",
@@ -126,6 +128,14 @@ def test_catches_and_then_that_stops_at_an_err() -> None:
 def test_catches_and_then_that_calls_f_on_errs() -> None:
     """Caught: an and_then that starts an inner stream for an Err item."""
     VERDICTS.caught("and_then calls f on Err")
+
+
+@graded(points=1, hint=(
+    "Record every value your bind function is called with, and assert it never sees an Err's error: "
+    "a call whose result is thrown away leaves no trace in the items."))
+def test_catches_and_then_that_builds_streams_for_errs() -> None:
+    """Caught: an and_then that calls its function with an Err's error, ignoring what it builds or raises."""
+    VERDICTS.caught("and_then builds for Err")
 
 
 @graded(points=1, hint="Left identity with functions that return several different items, in an order.")
