@@ -24,7 +24,8 @@ from collections.abc import Callable, Iterable, Sequence
 
 from funcpipe_rag.domain.effects.async_.concurrency import BackpressurePolicy, async_gen_bounded_map
 from funcpipe_rag.domain.effects.async_.plan import AsyncPlan, async_lift, async_map, settle
-from funcpipe_rag.domain.effects.async_.resilience import RetryPolicy, TimeoutPolicy
+from funcpipe_rag.domain.effects.async_.rate_limit import TokenGate
+from funcpipe_rag.domain.effects.async_.resilience import ResilienceEnv, RetryPolicy, TimeoutPolicy
 from funcpipe_rag.domain.effects.async_.stream import (
     AsyncGen,
     ChunkPolicy,
@@ -79,12 +80,16 @@ def embed_batch(
     embedder: BatchEmbeddingCap,
     retry: RetryPolicy | None = None,
     timeout: TimeoutPolicy | None = None,
+    env: ResilienceEnv | None = None,
+    gate: TokenGate | None = None,
 ) -> AsyncPlan[Outcomes]:
     """Describe embedding ``batch`` in one ``embed_batch`` call: one outcome per chunk, in order.
 
     The plan always succeeds: when the call fails (after ``retry``'s attempts,
     each bounded by ``timeout``, if given), every chunk of the batch gets its
-    ``Err`` — a batch is sent, and fails, as a unit.
+    ``Err`` — a batch is sent, and fails, as a unit. ``env`` is where the
+    retries read their clock, sleep and jitter (the running loop's by default);
+    with a ``gate``, every attempt first waits for one of its tokens.
     """
     chunks = tuple(batch)
     texts = [c.text.content for c in chunks]
@@ -96,7 +101,12 @@ def embed_batch(
         pairs = zip(chunks, answer.value, strict=True)
         return [Ok(c.with_embedding(Embedding(tuple(v), model))) for c, v in pairs]
 
-    request = with_policies(async_lift(lambda: embedder.embed_batch(texts)), retry, timeout)
+    async def call() -> Result[list[Vector], ErrInfo]:
+        if gate is not None:
+            await gate.acquire()
+        return await embedder.embed_batch(texts)
+
+    request = with_policies(async_lift(call), retry, timeout, env)
     return async_map(settle(request), attach)
 
 

@@ -44,7 +44,7 @@ import aiosqlite
 
 from funcpipe_rag.domain.chunk_ids import chunk_key
 from funcpipe_rag.domain.effects.async_ import AsyncGen, FairnessPolicy, ResilienceEnv
-from funcpipe_rag.domain.ports import ChunkStoreCap, EmbeddingCap, Vector
+from funcpipe_rag.domain.ports import BatchEmbeddingCap, ChunkStoreCap, EmbeddingCap, Vector
 from funcpipe_rag.domain.rag_pipeline import DocOutcome, OpenStore, rag_ingest_pipeline, rag_ingest_tenants
 from funcpipe_rag.infra.adapters.sqlite import SqliteStore
 from funcpipe_rag.infra.runtime import stream_items
@@ -121,12 +121,15 @@ class EmbedAttempt:
 
 
 class ScheduledEmbedder:
-    """An ``EmbeddingCap`` that answers by a :class:`FailureSchedule`, in the running loop's time.
+    """A ``BatchEmbeddingCap`` that answers by a :class:`FailureSchedule`, in the running loop's time.
 
     Attempts are counted per text from 1, per embedder: make a fresh one per
     run for a re-run to meet the same failures. Every call is recorded in
-    ``attempts`` (a cancelled call is recorded with code ``"CANCELLED"``).
-    The vector is a function of the text alone.
+    ``attempts``, one record per text (a cancelled call is recorded with
+    code ``"CANCELLED"``), and in ``requests``, one record per call (a
+    batch's key is its texts joined by ``"\\x1f"``). A batch is scheduled as
+    one key: it fails or succeeds as a unit, and every text in it counts an
+    attempt. The vector is a function of the text alone.
     """
 
     def __init__(self, schedule: FailureSchedule, model: str = MODEL) -> None:
@@ -134,6 +137,36 @@ class ScheduledEmbedder:
         self._model = model
         self._tries: Counter[str] = Counter()
         self.attempts: list[EmbedAttempt] = []
+        self.requests: list[EmbedAttempt] = []
+
+    async def embed_batch(self, texts: Sequence[str]) -> Result[list[Vector], ErrInfo]:
+        key = "\x1f".join(texts)
+        self._tries[key] += 1
+        attempt = self._tries[key]
+        tries = []
+        for text in texts:
+            self._tries[text] += 1
+            tries.append(self._tries[text])
+        loop = asyncio.get_running_loop()
+        started = loop.time()
+        code = self.schedule.failure(key, attempt)
+
+        def record(outcome: str | None) -> None:
+            finished = loop.time()
+            self.requests.append(EmbedAttempt(key, attempt, outcome, started, finished))
+            self.attempts.extend(
+                EmbedAttempt(t, n, outcome, started, finished) for t, n in zip(texts, tries, strict=True)
+            )
+
+        try:
+            await asyncio.sleep(self.schedule.latency_s(key, attempt))
+        except asyncio.CancelledError:
+            record("CANCELLED")
+            raise
+        record(code)
+        if code is not None:
+            return Err(ErrInfo(code, f"scheduled failure of attempt {attempt}"))
+        return Ok([tuple(_unit(text, i) for i in range(3)) for text in texts])
 
     @property
     def model_name(self) -> str:
@@ -148,12 +181,16 @@ class ScheduledEmbedder:
         try:
             await asyncio.sleep(self.schedule.latency_s(text, attempt))
         except asyncio.CancelledError:
-            self.attempts.append(EmbedAttempt(text, attempt, "CANCELLED", started, loop.time()))
+            self._record(EmbedAttempt(text, attempt, "CANCELLED", started, loop.time()))
             raise
-        self.attempts.append(EmbedAttempt(text, attempt, code, started, loop.time()))
+        self._record(EmbedAttempt(text, attempt, code, started, loop.time()))
         if code is not None:
             return Err(ErrInfo(code, f"scheduled failure of attempt {attempt}"))
         return Ok(tuple(_unit(text, i) for i in range(3)))
+
+    def _record(self, attempt: EmbedAttempt) -> None:
+        self.attempts.append(attempt)
+        self.requests.append(attempt)
 
 
 # ---- the real store, probed ---------------------------------------------------------------------
@@ -350,7 +387,7 @@ def normalise(items: Sequence[Result[DocOutcome, ErrInfo]]) -> tuple[tuple[str, 
 
 # ---- one run as facts ---------------------------------------------------------------------------
 
-Pipeline = Callable[[Sequence[Sequence[RawDoc]], EmbeddingCap, OpenStore, int], AsyncGen[DocOutcome]]
+Pipeline = Callable[[Sequence[Sequence[RawDoc]], BatchEmbeddingCap, OpenStore, int], AsyncGen[DocOutcome]]
 """A pipeline under test: ``(tenants' documents, embedder, open_store, concurrency) -> stream``."""
 
 
@@ -419,7 +456,8 @@ class PipelineRun:
     ``items`` as emitted; ``attempts`` every embedder call (by start time,
     then key: simultaneous calls have no order of their own); the probe's
     counters for this run (``opened``, ``closed``, ``write_calls``,
-    ``rows_changed``); ``leftover_tasks``, the names of tasks other than the
+    ``rows_changed``); ``requests`` every call as one record (a batch is
+    one request); ``leftover_tasks``, the names of tasks other than the
     driver still pending after the run; ``rows`` the store's chunks table
     afterwards; ``cancelled`` whether the run was cancelled; ``ended_at`` the
     virtual time it ended.
@@ -435,6 +473,7 @@ class PipelineRun:
     rows: tuple[tuple[str, str, int], ...]
     cancelled: bool
     ended_at: float
+    requests: tuple[EmbedAttempt, ...] = ()
 
 
 async def _drive(
@@ -531,6 +570,7 @@ def run_pipeline(
         rows=stored_rows(path),
         cancelled=cancelled,
         ended_at=ended,
+        requests=tuple(sorted(embedder.requests, key=_when)),
     )
 
 
@@ -629,13 +669,17 @@ PIPELINE_LAWS: Mapping[str, LawCheck] = {
 
 
 def check_law(
-    name: str, pipeline: Pipeline, case: PipelineCase, store_type: type[SqliteStore] = SqliteStore
+    name: str,
+    pipeline: Pipeline,
+    case: PipelineCase,
+    store_type: type[SqliteStore] = SqliteStore,
+    laws: Mapping[str, LawCheck] = PIPELINE_LAWS,
 ) -> list[str]:
-    """The violations of law ``name`` (a key of :data:`PIPELINE_LAWS`) by ``pipeline`` on ``case``."""
+    """The violations of law ``name`` (a key of ``laws``, by default :data:`PIPELINE_LAWS`) on ``case``."""
     try:
-        law = PIPELINE_LAWS[name]
+        law = laws[name]
     except KeyError:
-        raise ValueError(f"unknown pipeline law {name!r}; the laws are {sorted(PIPELINE_LAWS)}") from None
+        raise ValueError(f"unknown pipeline law {name!r}; the laws are {sorted(laws)}") from None
     return law(pipeline, case, store_type)
 
 

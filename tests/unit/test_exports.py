@@ -86,6 +86,10 @@ TESTING_API = {
     "half_written", "idempotence_violations", "library_pipeline", "make_docs", "merged_pipeline", "normalise",
     "pipeline_cases", "probed_store", "run_interleaved", "run_pipeline", "schedules", "seeded_resilience",
     "stored_rows", "successes_per_key", "tenant_docs", "tenant_key",
+    # the capstone: the whole pipeline's laws
+    "CAPSTONE_LAWS", "CAPSTONE_POLICY", "CAPSTONE_RATE", "CAPSTONE_WEIGHTS", "WRONG_CAPSTONES",
+    "capstone_pipeline", "check_capstone_law", "fair_share_violations", "in_flight_violations",
+    "max_in_flight", "policy_for", "rate_violations",
 }  # fmt: skip
 
 
