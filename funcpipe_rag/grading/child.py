@@ -28,6 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from funcpipe_rag.grading import codec, harness
+from funcpipe_rag.grading.confine import confine
 from funcpipe_rag.grading.protocol import MAX_MESSAGE, MAX_PRINTED
 from funcpipe_rag.grading.sandbox import unpack
 
@@ -194,6 +195,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cpu-seconds", type=int, required=True)
     parser.add_argument("--fsize-mb", type=int, default=16)
     parser.add_argument("--nproc", type=int, default=0)
+    parser.add_argument("--confine", action="store_true",
+                        help="restrict writes to the scratch folder (when bubblewrap is not the boundary)")
     args = parser.parse_args(argv)
     set_limits(args.memory_mb, args.cpu_seconds, args.fsize_mb, args.nproc)
     sys.dont_write_bytecode = True
@@ -201,6 +204,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     with os.fdopen(args.snapshot_fd, "rb") as fh:
         unpack(fh.read(), folder)
     harness.configure(folder)
+    if args.confine:  # before any learner code: the checkout around us may be writable to our user
+        confine(str(folder))
     sock = socket.socket(fileno=args.fd)
     try:
         Server(sock, folder).serve()

@@ -391,7 +391,7 @@ class Child:
             if boundary.uid is not None and boundary.gid is not None:
                 for path in (scratch, scratch / "tmp"):
                     os.chown(path, boundary.uid, boundary.gid)
-            argv = command
+            argv = [*command, "--confine"]
             popen_env = sandbox.child_env(str(scratch), str(scratch / "tmp"))
             cwd = str(scratch)
         try:

@@ -28,6 +28,12 @@ works on this machine and every report names it:
     Anywhere else (macOS, no ``bwrap``): a new session, a scratch copy and
     the resource limits, as before.
 
+Under ``uid`` and ``limits only`` the child confines itself before any
+learner code runs (:mod:`.confine`: Landlock where the kernel has it, and an
+audit hook everywhere), so that it changes files in its scratch folder only:
+the checkout, its virtual environment and the real submission may be
+writable to its user, wherever they live.
+
 In all three the environment is minimal (no variable of the grader's is
 passed on) and the child sets hard limits equal to the soft ones for memory,
 CPU time and file size, and a process-count limit where it applies.
