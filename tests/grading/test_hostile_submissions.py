@@ -29,7 +29,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
 import socket
 import sys
 import tempfile
@@ -39,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-from grading_support import ROOT, in_parallel, run_autograder
+from grading_support import ROOT, adopt_orphans, descendants, in_parallel, kill_descendants, run_autograder
 
 from funcpipe_rag.grading import Report, grade, sandbox
 from funcpipe_rag.grading.mutants import Spec, hostile_cases, hostile_specs, write_hostile
@@ -85,16 +84,8 @@ def _grader_files() -> dict[str, str]:
 
 
 def _running_with(text: str) -> list[str]:
-    """Command lines of the processes on this machine that contain ``text``."""
-    found = []
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit() or int(entry.name) == os.getpid():
-            continue
-        with contextlib.suppress(OSError):
-            cmdline = Path(entry.path, "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-            if text in cmdline:
-                found.append(f"{entry.name}: {cmdline[:200]}")
-    return found
+    """This run's processes whose command line contains ``text`` (never another run's on this machine)."""
+    return [f"{pid}: {cmdline}" for pid, cmdline in descendants(text).items()]
 
 
 def _left_on_disk() -> list[str]:
@@ -179,6 +170,7 @@ def _canary_in_the_environment() -> Iterator[None]:
 @pytest.fixture(scope="module")
 def run(syntax_error_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Run:
     """Grade every runnable case (two at a time), watching the machine before and after."""
+    adopt_orphans()  # a daemon that detaches is re-parented to us, where _running_with finds it
     listener = Listener()
     folders = {case: write_hostile(case, tmp_path_factory.mktemp(case)) for case in RUNNABLE}
     folders["syntax_error"] = syntax_error_folder
@@ -214,9 +206,9 @@ def run(syntax_error_folder: Path, tmp_path_factory: pytest.TempPathFactory) -> 
     result.heard = listener.heard
     if base is not None:
         shutil.rmtree(base)
-    for line in result.still_running:  # leave the machine as we found it, whatever the test says
-        with contextlib.suppress(OSError, ValueError):
-            os.kill(int(line.split(":")[0]), signal.SIGKILL)
+    # leave the machine as we found it, whatever the tests say
+    kill_descendants(MARKER)
+    kill_descendants("funcpipe_rag.grading.child")
     return result
 
 
@@ -398,6 +390,10 @@ def test_gradescope_keeps_only_what_the_grader_finished(case: str, tmp_path: Pat
     if reason is not None:
         pytest.skip(reason)
     folder = write_hostile(case, tmp_path / "submission")
-    results = run_autograder(tmp_path / "gradescope", _cli_grader(), submission=folder)
-    assert results["score"] == 0.0, results
-    assert not _running_with(MARKER), "a daemon outlived grading"
+    adopt_orphans()
+    try:
+        results = run_autograder(tmp_path / "gradescope", _cli_grader(), submission=folder)
+        assert results["score"] == 0.0, results
+        assert not _running_with(MARKER), "a daemon outlived grading"
+    finally:
+        kill_descendants(MARKER)

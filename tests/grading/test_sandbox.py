@@ -116,7 +116,8 @@ def test_every_process_of_the_sandbox_user_is_killed(tmp_path: Path) -> None:
         assert len(sandbox.processes_of(SPARE_UID)) >= 2
         sandbox.kill_user(SPARE_UID)
         assert sandbox.processes_of(SPARE_UID) == []
-    finally:
+    finally:  # whatever failed above, no sleep outlives the test
+        sandbox.kill_user(SPARE_UID)
         proc.kill()
         proc.wait()
 
