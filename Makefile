@@ -81,6 +81,7 @@ gradescope: $(STAMP) ## Build the Gradescope autograder zip
 demo: $(STAMP) ## Run the instructor demos against the local service and SQLite
 	$(BIN)/funcpipe demo user 1
 	$(BIN)/funcpipe demo rag
+	$(BIN)/funcpipe demo capstone
 
 serve: $(STAMP)
 	$(BIN)/funcpipe serve

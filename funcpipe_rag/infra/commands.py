@@ -85,6 +85,30 @@ def _demo_rag(args: argparse.Namespace) -> int:
         return _fail("demo rag", str(exc))
 
 
+def _demo_capstone(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from funcpipe_rag.infra.demos import CapstoneOptions, DemoError, run_capstone_demo
+
+    # Every option of the subcommand is a field of the same name (weights arrive as a list).
+    names = [f.name for f in dataclasses.fields(CapstoneOptions) if hasattr(args, f.name)]
+    given = {name: getattr(args, name) for name in names}
+    opts = CapstoneOptions(**{**given, "weights": tuple(args.weights)})
+    try:
+        return run_capstone_demo(opts, sys.stdout, sys.stderr).exit_code
+    except DemoError as exc:
+        return _fail("demo capstone", str(exc))
+
+
+def _service_options(parser: argparse.ArgumentParser, *, failure_rate: float, latency_ms: float) -> None:
+    """The options of the service a demo starts: how often it fails, with which seed, how slowly."""
+    parser.add_argument("--failure-rate", type=rate, default=failure_rate,
+                        help=f"share of requests the service fails (seeded; default {failure_rate:g})")
+    parser.add_argument("--seed", type=int, default=0, help="seed of the failure draws")
+    parser.add_argument("--latency-ms", type=non_negative, default=latency_ms,
+                        help=f"service delay per request (default {latency_ms:g})")
+
+
 def register(sub: Any) -> None:
     """Add the service and demo subcommands to ``sub`` (an argparse subparsers object)."""
     from funcpipe_rag.infra.demo_defaults import DEFAULT_DB, DEFAULT_QUERY
@@ -116,9 +140,7 @@ def register(sub: Any) -> None:
                           'FILE: a JSONL file, one {"id", "title", "text"} per line (./stdlib for a file '
                           "named stdlib)")
     rag.add_argument("--db", type=Path, default=DEFAULT_DB, help=f"SQLite file (default {DEFAULT_DB})")
-    rag.add_argument("--failure-rate", type=rate, default=0.0, help="service failure rate (seeded)")
-    rag.add_argument("--seed", type=int, default=0, help="seed of the failure draws")
-    rag.add_argument("--latency-ms", type=non_negative, default=10.0, help="service delay per request")
+    _service_options(rag, failure_rate=0.0, latency_ms=10.0)
     rag.add_argument("--limit", type=positive_int, default=None, help="use only the first N documents")
     rag.add_argument("--top-k", type=positive_int, default=5, help="how many chunks answer the query")
     rag.add_argument("--timeout", type=positive, default=2.0, help="client timeout per request, seconds")
@@ -133,3 +155,23 @@ def register(sub: Any) -> None:
     rag.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                      help="show the progress bar (default: only on a terminal)")
     rag.set_defaults(run=_demo_rag)
+
+    cap = demos.add_parser("capstone", help="the whole pipeline: two tenants, fair, bounded, batched, "
+                                             "rate-limited, retried, into SQLite, with a progress bar")
+    cap.add_argument("--url", default=None,
+                     help="a running service (funcpipe serve); default: start one on a free 127.0.0.1 port")
+    cap.add_argument("--docs", type=positive_int, default=12, help="documents per tenant (default 12)")
+    cap.add_argument("--weights", type=positive_int, nargs=2, default=[2, 1], metavar=("A", "B"),
+                     help="the tenants' shares of the pipeline (default 2 1)")
+    _service_options(cap, failure_rate=0.2, latency_ms=5.0)
+    cap.add_argument("--concurrency", type=positive_int, default=4, help="documents in flight at most")
+    cap.add_argument("--batch-units", type=positive_int, default=4, metavar="N", help="chunks per request")
+    cap.add_argument("--rate", type=positive, default=200.0, help="requests per second at most")
+    cap.add_argument("--burst", type=positive_int, default=4, help="requests back to back after a pause")
+    cap.add_argument("--retry", type=non_negative_int, default=6, metavar="N",
+                     help="retry a failed request up to N times (backoff, jitter, Retry-After honoured)")
+    cap.add_argument("--timeout-ms", type=positive, default=250.0, metavar="T",
+                     help="give up on an attempt after T ms (it counts as TIMEOUT and may be retried)")
+    cap.add_argument("--progress", action=argparse.BooleanOptionalAction, default=True,
+                     help="the progress bar on stderr (redrawn on a terminal, periodic lines elsewhere)")
+    cap.set_defaults(run=_demo_capstone)
