@@ -7,6 +7,7 @@ they share is in :mod:`._common`.
 
 from funcpipe_rag.infra.demo_defaults import DEFAULT_DB, DEFAULT_QUERY
 from funcpipe_rag.infra.demos._capstone import (
+    TENANTS,
     CapstoneOptions,
     CapstoneSummary,
     drive_capstone,
@@ -29,6 +30,7 @@ from funcpipe_rag.infra.demos._user import run_user_demo
 __all__ = [
     "DEFAULT_DB",
     "DEFAULT_QUERY",
+    "TENANTS",
     "CapstoneOptions",
     "CapstoneSummary",
     "CorpusChoice",
