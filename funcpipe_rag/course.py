@@ -250,7 +250,29 @@ CORES: tuple[Core, ...] = (
         ),
     ),
     _planned(9, "Size- and time-based batching of streams", "`ChunkPolicy`, `async_gen_chunk`"),
-    _planned(10, "Law-like properties of whole async pipelines", "idempotence, at-most-once, cancellation"),
+    Core(
+        10,
+        "m08c10",
+        "Law-like properties of whole async pipelines",
+        "idempotence on the same store, at-most-once, no duplicated emission, clean cancellation, key-disjoint "
+        "merges",
+        "notebooks/m08c10_pipeline_laws.ipynb",
+        (
+            Exercise("ex01_helpers", "The proof helpers of a pipeline law", 13, taught=(
+                "the helpers every pipeline law needs: a failure schedule that replays from its seed in any "
+                "order, a normaliser that takes the interleaving out of a trace, and keys disjoint by "
+                "construction")),
+            Exercise("ex02_ingest", "An ingestion that survives re-runs and cancellation", 17, taught=(
+                "a whole pipeline that keeps its laws by construction: stored chunks skipped so a re-run "
+                "writes nothing, retries around one chunk, one transaction per document, and a cancellation "
+                "that leaves no half-written rows, open connection or task")),
+            Exercise("ex03_properties", "Write the laws of a whole pipeline", 10, taught=(
+                "the laws of a whole pipeline as properties over the facts of runs: a re-run on the same store, "
+                "calls and items counted per key, cancellation at any point, each law catching the broken "
+                "pipeline that breaks it")),
+        ),
+        "available",
+    ),
 )
 """Every core of the module, in course order."""
 

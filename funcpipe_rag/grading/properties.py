@@ -379,12 +379,20 @@ class LearnerChecks:
                         "Hypothesis strategies"
                     )
 
-    def caught(self, kind: str) -> None:
-        """Some check fails on the wrong implementation ``kind`` (after all pass on the correct ones)."""
+    def caught(self, kind: str, *, by: str | None = None) -> None:
+        """Some check fails on the wrong implementation ``kind`` (after all pass on the correct ones).
+
+        With ``by``, only that check counts: the wrong implementation breaks
+        the law ``by`` states, and must be caught by it, not by another.
+        """
         try:
             self.passes_on_correct()
         except AssertionError as exc:
             raise AssertionError(f"your checks must first pass on correct implementations ({exc})") from None
+        if by is not None:
+            if self.run(by, kind)["passed"]:
+                raise AssertionError(f"{by} did not fail on {self.wrong[kind]}, which breaks the law it checks")
+            return
         first = self.likely.get(kind)
         for check in sorted(self.checks, key=lambda c: c != first):
             if not self.run(check, kind)["passed"]:

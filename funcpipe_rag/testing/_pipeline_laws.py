@@ -497,11 +497,13 @@ async def _drive(
             return
         timer = asyncio.ensure_future(asyncio.sleep(cancel_at))
         prefix = asyncio.ensure_future(enough.wait())
-        await asyncio.wait([timer, prefix], return_when=asyncio.FIRST_COMPLETED)
-        for t in (timer, prefix):
-            t.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await t
+        try:
+            await asyncio.wait([timer, prefix], return_when=asyncio.FIRST_COMPLETED)
+        finally:  # also when the run ended first and this waiter is cancelled: its own tasks must not outlive it
+            for t in (timer, prefix):
+                t.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await t
 
     task = asyncio.ensure_future(consume())
     if cancel_after is None and cancel_at is None:
