@@ -254,8 +254,8 @@ CORES: tuple[Core, ...] = (
         10,
         "m08c10",
         "Law-like properties of whole async pipelines",
-        "idempotence on the same store, at-most-once, no duplicated emission, clean cancellation, key-disjoint "
-        "merges",
+        "idempotence on the same store, at-most-once, no duplicated emission, clean cancellation, "
+        "key-disjoint merges",
         "notebooks/m08c10_pipeline_laws.ipynb",
         (
             Exercise("ex01_helpers", "The proof helpers of a pipeline law", 13, taught=(
@@ -267,11 +267,12 @@ CORES: tuple[Core, ...] = (
                 "writes nothing, retries around one chunk, one transaction per document, and a cancellation "
                 "that leaves no half-written rows, open connection or task")),
             Exercise("ex03_properties", "Write the laws of a whole pipeline", 10, taught=(
-                "the laws of a whole pipeline as properties over the facts of runs: a re-run on the same store, "
-                "calls and items counted per key, cancellation at any point, each law catching the broken "
-                "pipeline that breaks it")),
+                "the laws of a whole pipeline as properties over the facts of runs: a re-run on the same "
+                "store, calls and items counted per key, cancellation at any point, each law catching the "
+                "broken pipeline that breaks it")),
         ),
         "available",
+        demos=("funcpipe grade --watch m08c10/ex02",),
     ),
 )
 """Every core of the module, in course order."""

@@ -391,7 +391,8 @@ class LearnerChecks:
             raise AssertionError(f"your checks must first pass on correct implementations ({exc})") from None
         if by is not None:
             if self.run(by, kind)["passed"]:
-                raise AssertionError(f"{by} did not fail on {self.wrong[kind]}, which breaks the law it checks")
+                raise AssertionError(
+                    f"{by} did not fail on {self.wrong[kind]}, which breaks the law it checks")
             return
         first = self.likely.get(kind)
         for check in sorted(self.checks, key=lambda c: c != first):

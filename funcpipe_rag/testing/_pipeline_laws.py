@@ -499,7 +499,7 @@ async def _drive(
         prefix = asyncio.ensure_future(enough.wait())
         try:
             await asyncio.wait([timer, prefix], return_when=asyncio.FIRST_COMPLETED)
-        finally:  # also when the run ended first and this waiter is cancelled: its own tasks must not outlive it
+        finally:  # also when the run ended first and this waiter was cancelled: its tasks must not outlive it
             for t in (timer, prefix):
                 t.cancel()
                 with contextlib.suppress(asyncio.CancelledError):

@@ -87,7 +87,8 @@ from hypothesis import strategies as st
 # BEGIN HELPERS: documents, schedules and cancellation points
 IDS = st.sampled_from(["", "0", "None", "False", "a/b", "q'uote", "ünï", "two words"])
 DOCS = st.lists(st.tuples(IDS, st.integers(0, 3)), min_size=1, max_size=4, unique_by=lambda d: d[0])
-SCHEDULES = st.fixed_dictionaries({"seed": st.integers(0, 1000), "fail_rate": st.sampled_from([0.0, 0.3, 0.6, 1.0]),
+SCHEDULES = st.fixed_dictionaries({"seed": st.integers(0, 1000),
+                                   "fail_rate": st.sampled_from([0.0, 0.3, 0.6, 1.0]),
                                    "concurrency": st.integers(1, 3), "interleave": st.integers(0, 1000)})
 CUTS = st.one_of(st.fixed_dictionaries({"cancel_after": st.integers(0, 3)}),
                  st.fixed_dictionaries({"cancel_at": st.sampled_from([0.004, 0.02, 0.05, 0.1])}))

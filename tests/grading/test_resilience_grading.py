@@ -1,4 +1,4 @@
-"""The graded tests of Cores 3, 4, 5, 6, 8 and 10 are themselves tested, with Core 1's rigor and a little more.
+"""The graded tests of Cores 3, 4, 5, 6, 8 and 10 are themselves tested, with Core 1's rigor and more.
 
 For each core: the solutions score 100%, the untouched stubs 0 on every graded
 test, every chaff loses points on the tests it names (at least three chaffs
@@ -22,8 +22,8 @@ from funcpipe_rag.grading import Report, grade
 from funcpipe_rag.grading.mutants import Edit, Spec, apply_edits, list_chaffs, load_chaff, write_chaff
 from funcpipe_rag.grading.rules import IMPORTS
 
-CORES = [c.slug for c in course.CORES
-         if c.slug in ("m08c03", "m08c04", "m08c05", "m08c06", "m08c08", "m08c10") and c.status == "available"]
+GRADED_HERE = ("m08c03", "m08c04", "m08c05", "m08c06", "m08c08", "m08c10")
+CORES = [c.slug for c in course.CORES if c.slug in GRADED_HERE and c.status == "available"]
 EXERCISES = [(c, e.slug) for c in CORES for e in course.core(c).exercises]
 ANSWER_IMPORTS = {
     ("m08c03", "ex01_bounded_map"): "from funcpipe_rag import async_gen_bounded_map\n",

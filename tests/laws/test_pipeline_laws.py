@@ -109,3 +109,12 @@ def test_a_run_is_the_same_facts_for_the_same_seed(tmp_path: object) -> None:
         two.rows,
         two.ended_at,
     )
+
+
+def test_a_run_that_ends_before_its_cancel_moment_leaves_no_task(tmp_path: object) -> None:
+    from pathlib import Path
+
+    assert isinstance(tmp_path, Path)
+    case = PipelineCase((make_docs(["a"], [1]),), FailureSchedule(fail_rate=0.0), cancel_at=5.0)
+    run = run_pipeline(library_pipeline, case, tmp_path / "s.sqlite")
+    assert (run.cancelled, run.leftover_tasks) == (False, ())

@@ -193,7 +193,7 @@ def test_share() -> None:
     ),
 )
 def test_fresh_draws() -> None:
-    """At rate 0.5, another seed and another attempt each disagree with the first answer for about half the keys."""
+    """At rate 0.5, another seed and another attempt each disagree with the first for about half the keys."""
 
     def judge(_p: str, case: tuple[int, int, int]) -> None:
         seed, other, attempt = case
@@ -206,8 +206,8 @@ def test_fresh_draws() -> None:
             got = _ask(queries)["first"]
             differ = sum(a != b for a, b in zip(base, got, strict=True)) / len(keys)
             assert 0.3 <= differ <= 0.7, (
-                f"at rate 0.5, {what} gave another answer than seed {seed}, attempt {attempt} for {differ:.0%} "
-                f"of 200 keys; a fresh draw disagrees for about half of them")
+                f"at rate 0.5, {what} gave another answer than seed {seed}, attempt {attempt} "
+                f"for {differ:.0%} of 200 keys; a fresh draw disagrees for about half of them")
 
     case = st.tuples(SEEDS, SEEDS, st.integers(1, 3)).filter(lambda c: c[0] != c[1])
     Strata({"fresh draws": case}).run(judge, max_examples=8, **SETTINGS)

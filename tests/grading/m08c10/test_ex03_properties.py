@@ -28,11 +28,12 @@ from funcpipe_rag.grading.properties import (
 EXERCISE = "ex03_properties"
 TITLE = "Write the laws of a whole pipeline"
 CHECKS = ("check_idempotent", "check_at_most_once", "check_no_duplicate_emission", "check_clean_cancellation")
-CORRECT = {"library": "the library's pipeline", "merged": "the library's fair merge of two key-disjoint lanes"}
+CORRECT = {"library": "the library's pipeline",
+           "merged": "the library's fair merge of two key-disjoint lanes"}
 WRONGS = {
     "replace_writes": "a pipeline whose store rewrites every row it is given (INSERT OR REPLACE)",
     "document_level_retry": "a pipeline that retries a whole document when one of its chunks fails",
-    "second_pass_for_failures": "a pipeline that tries failed documents again in a second pass and emits them again",
+    "second_pass_for_failures": "a pipeline that tries failed documents again and emits them twice",
     "write_each_chunk": "a pipeline that writes each chunk in its own transaction",
     "close_on_success_only": "a pipeline that closes its connection only when the run ends normally",
     "ticker_not_stopped": "a pipeline whose progress task is stopped only when the run ends normally",
@@ -151,8 +152,8 @@ def neutral_labs() -> tuple[object, list[tuple[str, str]]]:
 @graded(
     points=4,
     hint=(
-        "Generate documents (distinct ids, 0 to 3 chunks), schedules and cancellation points with Hypothesis, "
-        "and state each law over the facts of the runs, never over one pipeline's exact output.",
+        "Generate documents (distinct ids, 0 to 3 chunks), schedules and cancellation points with "
+        "Hypothesis, and state each law over the facts of the runs, never over one pipeline's exact output.",
         "Compare outcomes with the order taken out (a Counter), and leave new_rows out of idempotence: "
         "the second run adds nothing, so it reports 0.",
     ),
