@@ -249,7 +249,31 @@ CORES: tuple[Core, ...] = (
             "funcpipe grade --watch m08c08/ex01",
         ),
     ),
-    _planned(9, "Size- and time-based batching of streams", "`ChunkPolicy`, `async_gen_chunk`"),
+    Core(
+        9,
+        "m08c09",
+        "Size- and time-based batching of streams",
+        "`ChunkPolicy`, `async_gen_chunk`: batches closed by size, by age or at an `Err`, a request each",
+        "notebooks/m08c09_batching.ipynb",
+        (
+            Exercise("ex01_chunker", "Batches by size and by age, by hand", 19, taught=(
+                "a batcher that races its one outstanding pull against the batch's deadline: a batch "
+                "goes the moment it is full or old enough even while the source stalls, in order, "
+                "nothing read ahead")),
+            Exercise("ex02_embed_batches", "One embedding request per batch", 10, taught=(
+                "batching saves requests: one call per batch, the answer counted and paired back to the "
+                "items by position, a failed request an Err for each of its items, the stream going on")),
+            Exercise("ex03_properties", "Write the properties of a batcher", 9, taught=(
+                "order, exactly once, the size and delay bounds, laziness and closing as properties that "
+                "pass on correct batchers and fail on the broken ones")),
+        ),
+        "available",
+        demos=(
+            "funcpipe demo rag --limit 60",
+            "funcpipe demo rag --limit 60 --batch-units 16 --batch-delay-ms 20",
+            "funcpipe grade --watch m08c09/ex01",
+        ),
+    ),
     Core(
         10,
         "m08c10",

@@ -1,4 +1,4 @@
-"""The graded tests of Cores 3, 4, 5, 6, 8 and 10 are themselves tested, with Core 1's rigor and more.
+"""The graded tests of Cores 3, 4, 5, 6, 8, 9 and 10 are themselves tested, with Core 1's rigor and more.
 
 For each core: the solutions score 100%, the untouched stubs 0 on every graded
 test, every chaff loses points on the tests it names (at least three chaffs
@@ -22,7 +22,7 @@ from funcpipe_rag.grading import Report, grade
 from funcpipe_rag.grading.mutants import Edit, Spec, apply_edits, list_chaffs, load_chaff, write_chaff
 from funcpipe_rag.grading.rules import IMPORTS
 
-GRADED_HERE = ("m08c03", "m08c04", "m08c05", "m08c06", "m08c08", "m08c10")
+GRADED_HERE = ("m08c03", "m08c04", "m08c05", "m08c06", "m08c08", "m08c09", "m08c10")
 CORES = [c.slug for c in course.CORES if c.slug in GRADED_HERE and c.status == "available"]
 EXERCISES = [(c, e.slug) for c in CORES for e in course.core(c).exercises]
 ANSWER_IMPORTS = {
@@ -41,6 +41,9 @@ ANSWER_IMPORTS = {
     ("m08c08", "ex01_taxonomy"): "from funcpipe_rag.infra.adapters.http import request_json\n",
     ("m08c08", "ex02_batch_embedder"): "from funcpipe_rag.infra.adapters.embedding_client import HttpEmbedder\n",  # noqa: E501
     ("m08c08", "ex03_properties"): "from funcpipe_rag.testing import adapter_properties\n",
+    ("m08c09", "ex01_chunker"): "from funcpipe_rag import async_gen_chunk\n",
+    ("m08c09", "ex02_embed_batches"): "from funcpipe_rag.domain.rag_stream import embed_batched_stream\n",
+    ("m08c09", "ex03_properties"): "from funcpipe_rag.testing import chunk_properties\n",
     ("m08c10", "ex01_helpers"): "from funcpipe_rag.testing import FailureSchedule\n",
     ("m08c10", "ex02_ingest"): "from funcpipe_rag.domain.rag_pipeline import ingest_doc\n",
     ("m08c10", "ex03_properties"): "from funcpipe_rag.testing import check_law\n",
