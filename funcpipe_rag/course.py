@@ -50,6 +50,10 @@ class Core:
     """Commands an instructor runs live with this core (``notebooks/INSTRUCTOR.md`` lists them)."""
 
 
+CAPSTONE = "m08c11"
+"""The capstone's slug: graded like a core (number 11), its notebook ``notebooks/m08_capstone.ipynb``."""
+
+
 def _planned(number: int, title: str, topic: str) -> Core:
     return Core(number, f"m08c{number:02d}", title, topic, None, (), "planned")
 
@@ -297,6 +301,26 @@ CORES: tuple[Core, ...] = (
         ),
         "available",
         demos=("funcpipe grade --watch m08c10/ex02",),
+    ),
+    Core(
+        11,
+        CAPSTONE,
+        "Capstone: the whole pipeline as one description",
+        "two tenants merged fairly, bounded, batched, rate-limited and retried into SQLite; the laws checked "
+        "in virtual time",
+        "notebooks/m08_capstone.ipynb",
+        (
+            Exercise("ex01_full_pipeline", "The whole pipeline, composed", 16, taught=(
+                "the module's pieces composed into one description that keeps every law: fair shares, a "
+                "bound on work in flight, a rate limit on every request, batches retried on their own, and "
+                "each document written once, whatever fails or cancels")),
+        ),
+        "available",
+        demos=(
+            "funcpipe demo capstone",
+            "funcpipe demo capstone --failure-rate 0.4 --retry 1 --docs 8",
+            "funcpipe grade --watch m08c11",
+        ),
     ),
 )
 """Every core of the module, in course order."""

@@ -12,7 +12,7 @@ means the grader itself could not run.
 import subprocess
 import sys
 
-CORES = ['m08c01', 'm08c02', 'm08c03', 'm08c04', 'm08c05', 'm08c06', 'm08c07', 'm08c08', 'm08c09', 'm08c10']
+CORES = ['m08c01', 'm08c02', 'm08c03', 'm08c04', 'm08c05', 'm08c06', 'm08c07', 'm08c08', 'm08c09', 'm08c10', 'm08c11']
 
 if not (3, 11) <= sys.version_info[:2] <= (3, 13):
     print("::error::the workbook needs Python 3.11 to 3.13; set the assignment's runtime "

@@ -136,13 +136,14 @@ class ScheduledEmbedder:
         self.schedule = schedule
         self._model = model
         self._tries: Counter[str] = Counter()
+        self._batch_tries: Counter[str] = Counter()
         self.attempts: list[EmbedAttempt] = []
         self.requests: list[EmbedAttempt] = []
 
     async def embed_batch(self, texts: Sequence[str]) -> Result[list[Vector], ErrInfo]:
         key = "\x1f".join(texts)
-        self._tries[key] += 1
-        attempt = self._tries[key]
+        self._batch_tries[key] += 1  # its own count: a batch of one text has the text as its key
+        attempt = self._batch_tries[key]
         tries = []
         for text in texts:
             self._tries[text] += 1

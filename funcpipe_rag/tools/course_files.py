@@ -55,7 +55,8 @@ def course_map(cores: Sequence[Core] = CORES, *, links_from: str = "") -> str:
             folder = f"`exercises/{c.slug}/`"
             if up:
                 folder = f"[{folder}]({_relative(f'exercises/{c.slug}/README.md', links_from)})"
-            where.append(f"{folder} ({len(c.exercises)} exercises, {points} points)")
+            count = f"{len(c.exercises)} exercise" + ("" if len(c.exercises) == 1 else "s")
+            where.append(f"{folder} ({count}, {points} points)")
             status = "**available** — " + ", ".join(where)
         else:
             status = "planned"

@@ -1,4 +1,4 @@
-"""The graded tests of Cores 2 and 7 are themselves tested, as Core 1's are.
+"""The graded tests of Cores 2 and 7 and of the capstone are themselves tested, as Core 1's are.
 
 For each core: the solutions score 100%; the untouched stubs score 0 on every
 graded test; each chaff (a plausible wrong answer, kept as edits of the
@@ -31,7 +31,7 @@ from funcpipe_rag import course
 from funcpipe_rag.grading import Report, grade
 from funcpipe_rag.grading.mutants import Spec, list_alternatives, list_chaffs
 
-CORES = ("m08c02", "m08c07")
+CORES = ("m08c02", "m08c07", "m08c11")
 EXERCISES = {c: [e.slug for e in course.core(c).exercises] for c in CORES}
 
 

@@ -21,6 +21,7 @@ from funcpipe_rag.testing import (
     WRONG_CAPSTONES,
     FailureSchedule,
     PipelineCase,
+    ScheduledEmbedder,
     WrongPipeline,
     capstone_pipeline,
     check_capstone_law,
@@ -29,6 +30,7 @@ from funcpipe_rag.testing import (
     pipeline_cases,
     rate_violations,
     run_pipeline,
+    run_virtual,
 )
 
 LAWS = settings(
@@ -94,3 +96,15 @@ def test_a_capstone_run_is_the_same_facts_for_the_same_seed(tmp_path: Path) -> N
     two = run_pipeline(capstone_pipeline, _case(0.3), tmp_path / "two.sqlite")
     facts = [(r.items, r.requests, r.rows, r.ended_at) for r in (one, two)]
     assert facts[0] == facts[1]
+
+
+def test_a_batch_of_one_text_counts_its_attempts_once() -> None:
+    embedder = ScheduledEmbedder(FailureSchedule(fail_rate=1.0))
+
+    async def three_tries() -> None:
+        for _ in range(3):
+            await embedder.embed_batch(["only"])
+
+    run_virtual(three_tries)
+    assert [r.attempt for r in embedder.requests] == [1, 2, 3]  # the batch's key is the text itself
+    assert [a.attempt for a in embedder.attempts] == [1, 2, 3]

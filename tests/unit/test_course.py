@@ -20,9 +20,10 @@ ROOT = course.workbook_root()
 assert ROOT is not None, "the tests run from a checkout"
 
 
-def test_ten_cores_in_order_with_unique_slugs() -> None:
-    assert [c.number for c in course.CORES] == list(range(1, 11))
-    assert [c.slug for c in course.CORES] == [f"m08c{n:02d}" for n in range(1, 11)]
+def test_ten_cores_and_the_capstone_in_order_with_unique_slugs() -> None:
+    assert [c.number for c in course.CORES] == list(range(1, 12))
+    assert [c.slug for c in course.CORES] == [f"m08c{n:02d}" for n in range(1, 12)]
+    assert course.CORES[-1].slug == course.CAPSTONE and course.CORES[-1].title.startswith("Capstone:")
     assert course.available(), "no core is available"
     assert all(c.status in ("available", "planned") for c in course.CORES)
 
@@ -43,7 +44,8 @@ def test_the_workbook_root_is_this_checkout() -> None:
 def test_an_available_core_has_its_notebook_and_exercises(core: course.Core) -> None:
     assert ROOT is not None
     assert core.notebook is not None and (ROOT / core.notebook).is_file()
-    assert core.notebook.startswith(f"notebooks/{core.slug}_")
+    name = "notebooks/m08_capstone." if core.slug == course.CAPSTONE else f"notebooks/{core.slug}_"
+    assert core.notebook.startswith(name)
     assert core.exercises, f"{core.slug} is available but has no exercises"
     for ex in core.exercises:
         for folder in ("solutions", "exercises"):
