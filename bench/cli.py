@@ -17,6 +17,7 @@ from typing import Any
 
 from bench import (
     backpressure,
+    batching,
     class_grading,
     common,
     gather,
@@ -37,13 +38,15 @@ SECTIONS = {
     "backpressure": backpressure,
     "resilience": resilience,
     "rate_limits": rate_limits,
+    "batching": batching,
     "grading": grading,
     "class": class_grading,
     "notebooks": notebooks,
 }
-QUICK_SECTIONS = frozenset({"plans", "gather", "streams", "backpressure", "resilience", "rate_limits"})
+QUICK_SECTIONS = frozenset({"plans", "gather", "streams", "backpressure", "resilience", "rate_limits",
+                            "batching"})
 ALIASES = {"grade": "grading", "plan": "plans", "notebook": "notebooks", "stream": "streams",
-           "grade-class": "class", "class-grading": "class", "rate": "rate_limits"}
+           "grade-class": "class", "class-grading": "class", "rate": "rate_limits", "batch": "batching"}
 
 
 def _parse(argv: list[str] | None) -> argparse.Namespace:
@@ -176,6 +179,11 @@ def targets(results: dict[str, Any]) -> Table:
               fmt_met(lib["excess_calls"] == 0 and lib["early_calls"] == 0 and late < 1e-3))
         t.add("cost per token, TokenGate", "(context: x aiolimiter)",
               fmt_ratio(rl["overhead"]["rows"]["library TokenGate"]["ratio_to_aiolimiter"]), "n/a")
+    ba = results.get("batching")
+    if ba:
+        beyond = batching.beyond_bound_ms(ba)
+        t.add("batching in virtual time", "no request later than max_delay_ms after its batch's first chunk",
+              f"{beyond:.3f} ms beyond the bound at worst", fmt_met(beyond < 1e-6))
     gr = results.get("grading")
     if gr:
         if gr["status"] == "ok":
