@@ -290,7 +290,7 @@ CORES: tuple[Core, ...] = (
                 "the helpers every pipeline law needs: a failure schedule that replays from its seed in any "
                 "order, a normaliser that takes the interleaving out of a trace, and keys disjoint by "
                 "construction")),
-            Exercise("ex02_ingest", "An ingestion that survives re-runs and cancellation", 17, taught=(
+            Exercise("ex02_ingest", "An ingestion that survives re-runs and cancellation", 18, taught=(
                 "a whole pipeline that keeps its laws by construction: stored chunks skipped so a re-run "
                 "writes nothing, retries around one chunk, one transaction per document, and a cancellation "
                 "that leaves no half-written rows, open connection or task")),

@@ -31,13 +31,16 @@ The contract
   its write added; one whose chunk fails all 3 attempts is
   ``DocOutcome(doc_id, (), 0, code)`` with that chunk's last code, and
   nothing of it is written;
+* **a failed write** — a document whose ``upsert_chunks`` returns ``Err`` is
+  ``DocOutcome(doc_id, (), 0, code)`` with the write's code;
 * **retried per chunk** — a chunk is embedded at most 3 times, never again
   after a success, and a chunk's failure never repeats its neighbours'
   successful calls;
 * **skips what is stored** — a chunk whose id is in the store when the run
-  starts is not embedded again: run twice on the same store with the same
-  failures, the second run makes no call for the stored chunks, writes
-  nothing, and reports the same outcomes with ``new_rows=0``;
+  starts is not embedded again, and a document is written with its other
+  chunks only: run twice on the same store with the same failures, the
+  second run makes no call for the stored chunks, writes nothing, and
+  reports the same outcomes with ``new_rows=0``;
 * **one write per document** — a document's chunks are written by a single
   ``upsert_chunks`` call (one transaction), after all of them are embedded;
   a document with nothing new to write makes no call;

@@ -39,6 +39,8 @@ class Case(TypedDict):
     cancel_after: int | None
     cancel_at: float | None
     runs: NotRequired[int]  # runs on the same store file (set by the judge, not drawn)
+    later: NotRequired[list[tuple[str, int]]]  # the documents of the runs after the first (default: docs)
+    store_fails: NotRequired[bool]  # every upsert_chunks answers Err(DB)
 
 
 class RunFacts(TypedDict):
@@ -65,10 +67,23 @@ def _schedule(case: Case) -> Any:
                            latencies_ms=tuple(case["latencies"]))
 
 
-def _docs(case: Case) -> Any:
+def _docs(case: Case, run: int = 0) -> Any:
     from funcpipe_rag.testing import make_docs
 
-    return make_docs([d for d, _ in case["docs"]], [n for _, n in case["docs"]])
+    docs = case["docs"] if run == 0 else case.get("later", case["docs"])
+    return make_docs([d for d, _ in docs], [n for _, n in docs])
+
+
+def _failing_store() -> Any:
+    """The SQLite store whose every write answers ``Err(DB)`` and writes nothing."""
+    from funcpipe_rag import Err, ErrInfo
+    from funcpipe_rag.infra.adapters.sqlite import SqliteStore
+
+    class FullDisk(SqliteStore):
+        async def upsert_chunks(self, chunks: Any) -> Any:
+            return Err(ErrInfo("DB", "database or disk is full"))
+
+    return FullDisk
 
 
 @observer
@@ -76,6 +91,7 @@ def ingest_runs(case: Case) -> list[RunFacts]:
     """``case["runs"]`` runs of the learner's ingest on one fresh SQLite file, as facts."""
     from funcpipe_rag import Ok
     from funcpipe_rag.domain.rag_pipeline import DocOutcome
+    from funcpipe_rag.infra.adapters.sqlite import SqliteStore
     from funcpipe_rag.testing import PIPELINE_ENV, PipelineCase, run_pipeline
 
     ingest = require(load(EXERCISE), "ingest")
@@ -90,14 +106,15 @@ def ingest_runs(case: Case) -> list[RunFacts]:
             return [v.doc_id, list(v.chunk_ids), v.new_rows, v.error]
         return repr(x)[:300]
 
-    run_case = PipelineCase((_docs(case),), _schedule(case), seed=case["interleave"],
-                            concurrency=case["concurrency"], cancel_after=case["cancel_after"],
-                            cancel_at=case["cancel_at"])
+    store_type = _failing_store() if case.get("store_fails") else SqliteStore
     out: list[RunFacts] = []
     with tempfile.TemporaryDirectory(prefix="funcpipe-ex02-") as tmp:
         path = Path(tmp) / "store.sqlite"
-        for _ in range(case.get("runs", 1)):
-            run = run_pipeline(pipeline, run_case, path)
+        for k in range(case.get("runs", 1)):
+            run_case = PipelineCase((_docs(case, k),), _schedule(case), seed=case["interleave"],
+                                    concurrency=case["concurrency"], cancel_after=case["cancel_after"],
+                                    cancel_at=case["cancel_at"])
+            run = run_pipeline(pipeline, run_case, path, store_type=store_type)
             out.append({
                 "items": [item(x) for x in run.items],
                 "attempts": [[a.key, a.attempt, a.code, a.started, a.finished] for a in run.attempts],
@@ -171,13 +188,10 @@ def _case(draw: st.DrawFn, path: str) -> Case:
             "concurrency": draw(st.integers(1, 3)), "cancel_after": cancel_after, "cancel_at": cancel_at}
 
 
-def _chunks(case: Case) -> dict[str, list[tuple[str, str]]]:
-    """Each document's chunks as (text, id), as the pipeline must see them."""
-    from funcpipe_rag.testing import make_docs
-
-    docs = make_docs([d for d, _ in case["docs"]], [n for _, n in case["docs"]])
+def _chunks(case: Case, run: int = 0) -> dict[str, list[tuple[str, str]]]:
+    """Each document's chunks as (text, id), as the pipeline must see them (in run ``run``)."""
     return {d.doc_id: [(c.text.content, chunk_key(MODEL, c.text.content))
-                       for c in chunk_doc(clean_doc(d), PIPELINE_ENV)] for d in docs}
+                       for c in chunk_doc(clean_doc(d), PIPELINE_ENV)] for d in _docs(case, run)}
 
 
 def _gives_up(case: Case, text: str) -> bool:
@@ -342,8 +356,75 @@ def _judge_rerun(case: Case) -> None:
     ),
 )
 def test_skips_what_is_stored() -> None:
-    """Twice on one store, same failures: no call for stored chunks, no write, the same outcomes."""
+    """Twice on one store, same failures: no call for stored chunks, no write, the same outcomes; and a
+    document some of whose chunks are stored already is written with the others only."""
     FULL.run(lambda _p, case: _judge_rerun(case), max_examples=EXAMPLES, **SETTINGS)
+    Strata({"partly stored": _partly_stored()}).run(lambda _p, case: _judge_partly_stored(case),
+                                                    max_examples=6, **SETTINGS)
+
+
+@st.composite
+def _partly_stored(draw: st.DrawFn) -> Case:
+    """A first run stores the leading chunks of each position; the second brings longer documents there.
+
+    ``make_docs`` gives the chunk at position (n, j) the same text in every run, so the second run's
+    document n starts with chunks the first run stored under another document's id.
+    """
+    ids = draw(st.lists(st.sampled_from(AWKWARD_IDS), min_size=1, max_size=3, unique=True))
+    first = draw(st.lists(st.integers(1, 2), min_size=len(ids), max_size=len(ids)))
+    later = [n + draw(st.integers(0, 3 - n)) for n in first]
+    return {"docs": list(zip(ids, first, strict=True)),
+            "later": [(f"{d} again", n) for d, n in zip(ids, later, strict=True)],
+            "seed": draw(st.integers(0, 2**16)), "fail_rate": 0.0, "latencies": draw(LATENCIES),
+            "interleave": draw(st.integers(0, 2**16)), "concurrency": draw(st.integers(1, 3)),
+            "cancel_after": None, "cancel_at": None}
+
+
+def _judge_partly_stored(case: Case) -> None:
+    first, second = _runs(case, 2)
+    what = (f"ingest of {case['docs']!r}, then of {case.get('later')!r} on the same store (no failures; "
+            "document n's chunk j has the same text in both runs)")
+    stored = {r[0] for r in first["rows"]}
+    again = sorted({a[0] for a in second["attempts"] if chunk_key(MODEL, a[0]) in stored})
+    assert not again, (f"{what}: the second run embedded {len(again)} chunk(s) already stored, "
+                       f"e.g. {again[0]!r}")
+    outcomes = {x[0]: x for x in second["items"] if isinstance(x, list)}
+    old = dict(case["docs"])
+    for (doc_id, chunks), (before, _) in zip(_chunks(case, 1).items(), case["docs"], strict=True):
+        got = outcomes.get(doc_id)
+        want = [doc_id, [i for _, i in chunks], len(chunks) - old[before], None]
+        assert got == want, (f"{what}: the second run's outcome for {doc_id!r} is {got!r}; it should "
+                             f"list all {len(chunks)} chunk ids and count {want[2]} new row(s)")
+    added = len(second["rows"]) - len(first["rows"])
+    want_added = sum(len(c) for c in _chunks(case, 1).values()) - sum(old.values())
+    assert added == want_added, f"{what}: the second run added {added} rows, not {want_added}"
+
+
+def _judge_failed_write(case: Case) -> None:
+    run = observe(ingest_runs, {**case, "store_fails": True})[0]
+    outcomes, chunks = _outcomes(case, run), _chunks(case)
+    for doc_id, (ok, codes) in _expected(case).items():
+        got = outcomes[doc_id][1:]
+        if not chunks[doc_id]:
+            want_code: set[object] = {None}
+        else:
+            want_code = {"DB"} if ok else codes
+        assert got[0] == [] and got[1] == 0 and got[2] in want_code, (
+            f"{_call(case)}, on a store whose every write answers Err(DB): the outcome of {doc_id!r} is "
+            f"chunk_ids={got[0]}, new_rows={got[1]}, error={got[2]!r}; it should be "
+            f"DocOutcome({doc_id!r}, (), 0, {' or '.join(sorted(map(repr, want_code)))})")
+    assert run["rows"] == [], f"{_call(case)}: a store whose writes fail holds {len(run['rows'])} rows"
+
+
+@graded(
+    points=1,
+    hint=(
+        "Look at what upsert_chunks returned: an Err is the document's outcome, DocOutcome(id, (), 0, code).",
+    ),
+)
+def test_a_failed_write() -> None:
+    """A write that answers Err gives DocOutcome(doc_id, (), 0, code), nothing stored."""
+    FULL.run(lambda _p, case: _judge_failed_write(case), max_examples=8, **SETTINGS)
 
 
 def _judge_writes(case: Case) -> None:
