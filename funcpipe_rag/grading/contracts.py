@@ -32,6 +32,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
+from funcpipe_rag.grading.harness import parse_python
 from funcpipe_rag.grading.rules import SourceRules
 
 CONTRACT_FILE = "contract.toml"
@@ -102,7 +103,7 @@ def core_contract(core: str, tests_root: Path) -> dict[str, ExerciseContract]:
 
 def docstring_of(path: Path) -> str:
     """The module docstring of the Python file at ``path`` (empty if it has none)."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    tree = parse_python(path.read_text(encoding="utf-8"), str(path))
     return ast.get_docstring(tree, clean=True) or ""
 
 
@@ -160,7 +161,7 @@ GRADED_DECORATORS = frozenset({"graded", "points"})
 
 def graded_test_names(test_file: Path) -> set[str]:
     """The graded tests (functions ``test_*`` marked ``@graded``) defined in ``test_file``; read, not run."""
-    tree = ast.parse(test_file.read_text(encoding="utf-8"), filename=str(test_file))
+    tree = parse_python(test_file.read_text(encoding="utf-8"), str(test_file))
     found = set()
     for node in tree.body:
         if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):

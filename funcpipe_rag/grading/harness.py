@@ -98,6 +98,7 @@ import ast
 import importlib.util
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -221,15 +222,24 @@ and the grader judges exercises in threads (Hypothesis parses too, while it runs
 AST_RACE = "AST constructor recursion depth mismatch"
 
 
+PARSE_ATTEMPTS = 40
+
+
 def parse_python(text: str, filename: str = "<source>") -> ast.Module:
-    """``ast.parse(text)``, one thread at a time, and again if another thread's parse upset it."""
-    for attempt in range(5):
+    """``ast.parse(text)``, one thread at a time, and again if another thread's parse upset it.
+
+    Parses outside the grader (Hypothesis's, pytest's) do not take :data:`PARSING`. A retry
+    right away can meet the same parse still under way, so each retry first gives the other
+    threads a moment (a short sleep releases the GIL) to finish theirs.
+    """
+    for attempt in range(PARSE_ATTEMPTS):
         try:
             with PARSING:
                 return ast.parse(text, filename)
         except SystemError as exc:  # a parse elsewhere (Hypothesis's) crossed this one: it is transient
-            if AST_RACE not in str(exc) or attempt == 4:
+            if AST_RACE not in str(exc) or attempt == PARSE_ATTEMPTS - 1:
                 raise
+        time.sleep(0.002 * (attempt + 1))
     raise AssertionError("unreachable")
 
 

@@ -215,8 +215,28 @@ def test_a_parse_upset_by_another_thread_is_parsed_again(monkeypatch: pytest.Mon
             raise failure
         return real(*args, **kwargs)
 
+    slept: list[float] = []
     monkeypatch.setattr(ast, "parse", flaky)
+    monkeypatch.setattr(harness.time, "sleep", slept.append)
     assert isinstance(harness.parse_python("x = 1"), ast.Module)
+    assert len(slept) == 1 and slept[0] > 0, "a retry first lets the other thread finish its parse"
     monkeypatch.setattr(ast, "parse", lambda *a, **k: (_ for _ in ()).throw(SystemError("something else")))
     with pytest.raises(SystemError, match="something else"):
         harness.parse_python("x = 1")
+
+
+def test_a_parse_upset_many_times_in_a_row_is_still_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A long parse in another thread can upset several retries in a row: the grader waits a bit each time."""
+    real = ast.parse
+    failures = iter([SystemError(f"{harness.AST_RACE} (before=45, after=117)")] * 12)
+
+    def flaky(*args: Any, **kwargs: Any) -> Any:
+        for failure in failures:
+            raise failure
+        return real(*args, **kwargs)
+
+    slept: list[float] = []
+    monkeypatch.setattr(ast, "parse", flaky)
+    monkeypatch.setattr(harness.time, "sleep", slept.append)
+    assert isinstance(harness.parse_python("x = 1"), ast.Module)
+    assert len(slept) == 12 and slept == sorted(slept), "each retry waits a little longer"
