@@ -205,10 +205,10 @@ def test_an_observer_that_needs_the_graders_side_is_refused() -> None:
         split_for_child(broken, "demo.py")
 
 
-def test_a_parse_upset_by_another_thread_is_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Python 3.11 can fail ast.parse spuriously when threads parse at once; the grader parses again."""
+def _upset_parses(monkeypatch: pytest.MonkeyPatch, times: int) -> list[float]:
+    """Make ``ast.parse`` fail ``times`` times as a crossing parse would, then work; returns the sleeps."""
     real = ast.parse
-    failures = iter([SystemError(f"{harness.AST_RACE} (before=45, after=37)")])
+    failures = iter([SystemError(f"{harness.AST_RACE} (before=45, after=117)")] * times)
 
     def flaky(*args: Any, **kwargs: Any) -> Any:
         for failure in failures:
@@ -218,6 +218,12 @@ def test_a_parse_upset_by_another_thread_is_parsed_again(monkeypatch: pytest.Mon
     slept: list[float] = []
     monkeypatch.setattr(ast, "parse", flaky)
     monkeypatch.setattr(harness.time, "sleep", slept.append)
+    return slept
+
+
+def test_a_parse_upset_by_another_thread_is_parsed_again(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Python 3.11 can fail ast.parse spuriously when threads parse at once; the grader parses again."""
+    slept = _upset_parses(monkeypatch, 1)
     assert isinstance(harness.parse_python("x = 1"), ast.Module)
     assert len(slept) == 1 and slept[0] > 0, "a retry first lets the other thread finish its parse"
     monkeypatch.setattr(ast, "parse", lambda *a, **k: (_ for _ in ()).throw(SystemError("something else")))
@@ -227,16 +233,6 @@ def test_a_parse_upset_by_another_thread_is_parsed_again(monkeypatch: pytest.Mon
 
 def test_a_parse_upset_many_times_in_a_row_is_still_parsed(monkeypatch: pytest.MonkeyPatch) -> None:
     """A long parse in another thread can upset several retries in a row: the grader waits a bit each time."""
-    real = ast.parse
-    failures = iter([SystemError(f"{harness.AST_RACE} (before=45, after=117)")] * 12)
-
-    def flaky(*args: Any, **kwargs: Any) -> Any:
-        for failure in failures:
-            raise failure
-        return real(*args, **kwargs)
-
-    slept: list[float] = []
-    monkeypatch.setattr(ast, "parse", flaky)
-    monkeypatch.setattr(harness.time, "sleep", slept.append)
+    slept = _upset_parses(monkeypatch, 12)
     assert isinstance(harness.parse_python("x = 1"), ast.Module)
     assert len(slept) == 12 and slept == sorted(slept), "each retry waits a little longer"
