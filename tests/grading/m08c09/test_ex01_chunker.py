@@ -53,6 +53,7 @@ class Facts(TypedDict):
     tasks_left: int
     source_closed: bool
     ended_at: float | None
+    closed_at: float | None
 
 
 def _impl() -> Any:
@@ -61,26 +62,31 @@ def _impl() -> Any:
 
 @observer
 def run_case(case: Case) -> Facts:
-    """Run the learner's batches on one scenario, in virtual time; note when the source ended."""
+    """Run the learner's batches on one scenario, in virtual time; note when the source ended, was closed."""
     import asyncio
     from contextlib import aclosing
 
     mine = _impl()
     ended: list[float] = []
+    closed: list[float] = []
 
     def impl(source: Any, policy: ChunkPolicy[Any]) -> Any:
         async def watched() -> Any:
-            async with aclosing(source()) as items:
-                async for item in items:
-                    yield item
-            ended.append(asyncio.get_running_loop().time())
+            try:
+                async with aclosing(source()) as items:
+                    async for item in items:
+                        yield item
+                ended.append(asyncio.get_running_loop().time())
+            finally:
+                closed.append(asyncio.get_running_loop().time())
 
         return mine(watched, policy)
 
     facts = run_chunked(impl, from_case(case))
     return {"arrived_at": sorted(facts.arrived_at.items()), "received": facts.received,
             "ahead_at_batch": facts.ahead_at_batch, "tasks_left": facts.tasks_left,
-            "source_closed": facts.source_closed, "ended_at": ended[0] if ended else None}
+            "source_closed": facts.source_closed, "ended_at": ended[0] if ended else None,
+            "closed_at": closed[0] if closed else None}
 
 
 class BugCase(TypedDict):
@@ -246,11 +252,16 @@ PATHS = {
 
 
 def facts_of(sc: ChunkScenario) -> tuple[ChunkFacts, float | None]:
+    facts, ended_at, _ = _seen(sc)
+    return facts, ended_at
+
+
+def _seen(sc: ChunkScenario) -> tuple[ChunkFacts, float | None, float | None]:
     seen = observe(run_case, to_case(sc))
     facts = ChunkFacts(arrived_at=dict(seen["arrived_at"]), received=seen["received"],
                        ahead_at_batch=seen["ahead_at_batch"], tasks_left=seen["tasks_left"],
                        source_closed=seen["source_closed"])
-    return facts, seen["ended_at"]
+    return facts, seen["ended_at"], seen["closed_at"]
 
 
 def _describe(sc: ChunkScenario) -> str:
@@ -398,8 +409,18 @@ def test_lazy() -> None:
     "In that finally: cancel the pending pull, await it, then aclose() the source.",
 ))
 def test_closing() -> None:
-    """Closing the run early cancels the pull, closes the source and leaves no task."""
+    """Closing the run early cancels the pull, closes the source and leaves no task, at once."""
     _holds(CLOSING, "closing")
+
+    def at_once(_path: str, sc: ChunkScenario) -> None:
+        facts, _, closed_at = _seen(sc)
+        stopped = facts.received[-1][0]
+        assert closed_at is not None and closed_at - stopped <= TOLERANCE_S, (
+            f"{_describe(sc)}: the consumer stopped at {stopped * 1000:g} ms, the source was closed at "
+            f"{'never' if closed_at is None else f'{closed_at * 1000:g} ms'}: cancel the pending pull, "
+            "do not wait for its item")
+
+    CLOSING.run(at_once, max_examples=EXAMPLES, **SETTINGS)
 
 
 @graded(points=1, hint=(
